@@ -1,0 +1,47 @@
+import fastifyCookie from '@fastify/cookie';
+import type { ApiDeps } from '@kpi/api';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { LoginLimiter } from './login-limiter.ts';
+import { registerAuthentication } from './plugins/authenticate.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerTrpc } from './plugins/trpc.ts';
+import { registerWeb } from './plugins/web.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+import { registerScheduleRoutes } from './routes/schedules.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
+
+export type AppOptions = {
+  deps: ApiDeps;
+  log: Logger;
+  readiness: Readiness;
+  bodyLimitBytes: number;
+  login: { maxAttempts: number; windowSeconds: number };
+  trustProxy?: boolean;
+  webDistDir?: string;
+  /** Extra routes from the host (metrics, scheduler stats), registered with the rest. */
+  extend?: (app: FastifyInstance) => void | Promise<void>;
+};
+
+/** Builds the HTTP application without listening: tests drive it with inject(), main.ts listens. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: 200 },
+  });
+  registerErrorHandling(app);
+  await app.register(fastifyCookie);
+  registerAuthentication(app, options.deps);
+  registerHealthRoutes(app, options.readiness);
+  registerAuthRoutes(app, options.deps, new LoginLimiter(options.login.maxAttempts, options.login.windowSeconds * 1000));
+  registerScheduleRoutes(app, options.deps);
+  registerTokenRoutes(app, options.deps);
+  await registerTrpc(app, options.deps);
+  await options.extend?.(app);
+  await registerWeb(app, options.webDistDir ?? '');
+  return app;
+}

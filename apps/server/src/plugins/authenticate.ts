@@ -1,0 +1,71 @@
+import { type ApiDeps, AppError, type Viewer, viewerFromApiToken, viewerFromSession } from '@kpi/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export const SESSION_COOKIE = 'kpi_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    viewer: Viewer | null;
+    /** How the viewer was identified: cookie requests are the ones CSRF checks apply to. */
+    authVia: 'session' | 'token' | null;
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Resolves the caller on every /api and /trpc request: a bearer token first (services), else the
+ * session cookie (the UI). A present but unknown credential is a 401 at once, not an anonymous request.
+ */
+export function registerAuthentication(app: FastifyInstance, deps: ApiDeps): void {
+  app.decorateRequest('viewer', null);
+  app.decorateRequest('authVia', null);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/') && !request.url.startsWith('/trpc/')) return;
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const viewer = match?.[1] ? await viewerFromApiToken(deps, match[1]) : undefined;
+      if (!viewer) throw new AppError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown or revoked');
+      request.viewer = viewer;
+      request.authVia = 'token';
+    } else {
+      const cookie = request.cookies[SESSION_COOKIE];
+      const viewer = cookie ? await viewerFromSession(deps, cookie) : undefined;
+      if (viewer) {
+        request.viewer = viewer;
+        request.authVia = 'session';
+        rejectCrossSite(request);
+      }
+    }
+    if (request.viewer) request.log = request.log.child({ userId: request.viewer.id });
+  });
+}
+
+/**
+ * Cookie-authenticated writes must come from our own pages. SameSite=Lax already keeps the cookie off
+ * cross-site POSTs; this also stops same-site origins (a sibling subdomain) and `text/plain` form posts.
+ */
+function rejectCrossSite(request: FastifyRequest): void {
+  if (!UNSAFE.has(request.method)) return;
+  if (request.headers['sec-fetch-site'] === 'cross-site') throw new AppError('FORBIDDEN', 'Cross-site request refused');
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== request.headers.host) throw new AppError('FORBIDDEN', 'Cross-origin request refused');
+  }
+  const type = request.headers['content-type'];
+  if (type !== undefined && !/^application\/json\b/i.test(type)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  }
+}
+
+export function requireViewer(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
+  return request.viewer;
+}

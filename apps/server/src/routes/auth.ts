@@ -1,0 +1,38 @@
+import { type ApiDeps, AppError, login, loginInput, logout } from '@kpi/api';
+import type { FastifyInstance } from 'fastify';
+import type { LoginLimiter } from '../login-limiter.ts';
+import { requireViewer, SESSION_COOKIE } from '../plugins/authenticate.ts';
+
+export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: LoginLimiter): void {
+  app.post('/api/auth/login', async (request, reply) => {
+    const input = loginInput.parse(request.body ?? {});
+    const keys = [`ip:${request.ip}`, `email:${input.email.trim().toLowerCase()}`];
+    limiter.check(keys);
+    let result: Awaited<ReturnType<typeof login>>;
+    try {
+      result = await login(deps, input);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'INVALID_CREDENTIALS') limiter.recordFailure(keys);
+      throw error;
+    }
+    limiter.recordSuccess(keys);
+    reply.setCookie(SESSION_COOKIE, result.sessionToken, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      // Secure whenever the request arrived over TLS (directly, or through a trusted proxy).
+      secure: request.protocol === 'https',
+      expires: result.expiresAt,
+    });
+    return { success: true, data: { user: result.viewer } };
+  });
+
+  app.post('/api/auth/logout', async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) await logout(deps, cookie);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { success: true };
+  });
+
+  app.get('/api/auth/me', async (request) => ({ success: true, data: { user: requireViewer(request) } }));
+}

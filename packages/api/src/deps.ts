@@ -1,0 +1,32 @@
+import type { Db } from '@kpi/db';
+
+type LogFn = (object: Record<string, unknown>, message?: string) => void;
+/** The slice of a pino logger the services use. */
+export type Log = { debug: LogFn; info: LogFn; warn: LogFn; error: LogFn };
+
+export type ApiSettings = {
+  /** The least time between two fires of one schedule (SCHEDULE_MIN_INTERVAL_SECONDS). */
+  minIntervalSeconds: number;
+  /** Attempts a run gets before it is failed for good (MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** How long a browser session lasts (SESSION_TTL_HOURS). */
+  sessionTtlSeconds: number;
+};
+
+/** Notifications from services to the scheduler running in the same process. */
+export type ApiEvents = {
+  scheduleChanged?: (scheduleId: number) => void;
+  runQueued?: (runId: number) => void;
+};
+
+/** What every service receives: plain values, so tests build them without a server. */
+export type ApiDeps = {
+  db: Db;
+  clock: () => Date;
+  log: Log;
+  settings: ApiSettings;
+  events?: ApiEvents;
+};
+
+/** The caller, as resolved from a session cookie or an API token. */
+export type Viewer = { id: number; email: string; role: 'admin' | 'user' };

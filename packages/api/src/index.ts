@@ -1,0 +1,16 @@
+export { decoyHash, hashPassword, verifyPassword } from './auth/password.ts';
+export { API_TOKEN_PREFIX, hashSecret, SESSION_PREFIX } from './auth/secrets.ts';
+export type { ApiDeps, ApiEvents, ApiSettings, Log, Viewer } from './deps.ts';
+export { AppError, type ErrorCode, statusForCode } from './errors.ts';
+export { type AppRouter, appRouter } from './router/index.ts';
+export type { Context } from './router/trpc.ts';
+export * from './services/api-tokens.ts';
+export { listSchedules } from './services/list-schedules.ts';
+export { previewSchedule } from './services/preview-schedule.ts';
+export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule.ts';
+export type { ScheduleJson } from './services/schedule-json.ts';
+export * from './services/sessions.ts';
+export { updateSchedule } from './services/update-schedule.ts';
+export * from './services/users.ts';
+export { toAppError } from './to-app-error.ts';
+export * from './validators/schedule.ts';

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { listSchedules } from '../services/list-schedules.ts';
+import { previewSchedule } from '../services/preview-schedule.ts';
+import { runSchedule } from '../services/run-schedule.ts';
+import { updateSchedule } from '../services/update-schedule.ts';
+import { schedulePreviewInput, scheduleUpdateInput, serviceInput } from '../validators/schedule.ts';
+import { authedProcedure, publicProcedure, router } from './trpc.ts';
+
+export const schedulesRouter = router({
+  list: authedProcedure.query(({ ctx }) => listSchedules(ctx.deps, ctx.viewer.id)),
+
+  update: authedProcedure
+    .input(scheduleUpdateInput.extend({ service: serviceInput }))
+    .mutation(({ ctx, input: { service, ...changes } }) => updateSchedule(ctx.deps, ctx.viewer.id, service, changes)),
+
+  run: authedProcedure.input(z.strictObject({ service: serviceInput })).mutation(async ({ ctx, input }) => {
+    const run = await runSchedule(ctx.deps, ctx.viewer.id, input.service);
+    return { ...run, message: `${run.service} sync job enqueued for user ${run.userId}` };
+  }),
+
+  preview: publicProcedure.input(schedulePreviewInput).query(({ ctx, input }) => previewSchedule(ctx.deps, input)),
+});

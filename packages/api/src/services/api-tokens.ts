@@ -1,0 +1,88 @@
+import { apiTokens, queryRows, sql, withService, withTenant } from '@kpi/db';
+import { z } from 'zod';
+import { API_TOKEN_PREFIX, hashSecret, isWellFormedSecret, newSecret } from '../auth/secrets.ts';
+import type { ApiDeps, Viewer } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+export const tokenCreateInput = z.strictObject({
+  name: z.string().trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
+});
+export const tokenIdInput = z.strictObject({ id: z.number().int().positive() });
+
+export type ApiTokenJson = {
+  id: number;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+};
+
+/** Creates a token; the raw value is returned this once and only its hash is stored. */
+export async function createApiToken(
+  deps: Pick<ApiDeps, 'db'>,
+  userId: number,
+  raw: z.input<typeof tokenCreateInput>,
+): Promise<{ token: string; apiToken: ApiTokenJson }> {
+  const input = tokenCreateInput.parse(raw);
+  const token = newSecret(API_TOKEN_PREFIX);
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx
+      .insert(apiTokens)
+      .values({ userId, name: input.name, prefix: token.slice(0, API_TOKEN_PREFIX.length + 6), tokenHash: hashSecret(token) })
+      .returning(),
+  );
+  if (!row) throw new Error('insert returned no row');
+  return { token, apiToken: toApiTokenJson(row) };
+}
+
+export async function listApiTokens(deps: Pick<ApiDeps, 'db'>, userId: number): Promise<ApiTokenJson[]> {
+  const rows = await withTenant(deps.db, userId, (tx) => tx.select().from(apiTokens).orderBy(apiTokens.id));
+  return rows.map(toApiTokenJson);
+}
+
+/** Revokes one of the user's tokens. Another user's id is "not found": RLS hides the row. */
+export async function revokeApiToken(deps: Pick<ApiDeps, 'db'>, userId: number, id: number): Promise<ApiTokenJson> {
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`COALESCE(${apiTokens.revokedAt}, now())` })
+      .where(sql`${apiTokens.id} = ${id}`)
+      .returning(),
+  );
+  if (!row) throw new AppError('NOT_FOUND', `API token ${id} not found`);
+  return toApiTokenJson(row);
+}
+
+/**
+ * The user behind a bearer token, or undefined. One statement: look up by hash, and note the use at
+ * most once a minute so that a busy client does not turn every read into a write.
+ */
+export async function viewerFromApiToken(deps: Pick<ApiDeps, 'db'>, token: string): Promise<Viewer | undefined> {
+  if (!isWellFormedSecret(token, API_TOKEN_PREFIX)) return undefined;
+  const [row] = await withService(deps.db, (tx) =>
+    queryRows<Viewer>(
+      tx,
+      sql`WITH t AS (
+            SELECT id, user_id, last_used_at FROM api_tokens
+            WHERE token_hash = ${hashSecret(token)} AND revoked_at IS NULL
+          ), touched AS (
+            UPDATE api_tokens SET last_used_at = now() FROM t
+            WHERE api_tokens.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '60 seconds')
+          )
+          SELECT u.id, u.email, u.role FROM t JOIN users u ON u.id = t.user_id`,
+    ),
+  );
+  return row;
+}
+
+function toApiTokenJson(row: typeof apiTokens.$inferSelect): ApiTokenJson {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,41 @@
+import { jobRuns, queryRows, type Service, sql, withTenant } from '@kpi/db';
+import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+export type RunRequested = { jobId: string; service: Service; userId: number; runId: number };
+
+export const jobIdOf = (runId: number): string => `job-${runId}`;
+
+/**
+ * Queues a manual run. The partial unique index on (user_id, service) for queued and running runs makes
+ * the database the judge of overlap: a second request while one is active is a 409 naming that job.
+ */
+export async function runSchedule(deps: ApiDeps, userId: number, service: Service): Promise<RunRequested> {
+  const outcome = await withTenant(deps.db, userId, async (tx) => {
+    // The active run can finish between the insert and the look-up; then the insert is simply tried again.
+    for (let tries = 0; tries < 3; tries++) {
+      const inserted = await queryRows<{ id: string }>(
+        tx,
+        sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, max_attempts, run_after)
+            VALUES (${userId}, ${service}, 'manual', now(), 'queued', ${deps.settings.maxAttempts}, now())
+            ON CONFLICT (user_id, service) WHERE status IN ('queued', 'running') DO NOTHING
+            RETURNING id`,
+      );
+      if (inserted[0]) return { created: true as const, runId: Number(inserted[0].id) };
+      const [active] = await tx
+        .select({ id: jobRuns.id, status: jobRuns.status })
+        .from(jobRuns)
+        .where(sql`${jobRuns.service} = ${service} AND ${jobRuns.status} IN ('queued', 'running')`);
+      if (active) return { created: false as const, runId: active.id, status: active.status };
+    }
+    throw new AppError('CONFLICT', `${service} sync job could not be queued, try again`);
+  });
+  if (!outcome.created) {
+    throw new AppError('RUN_ALREADY_ACTIVE', `A ${service} sync job is already ${outcome.status}`, {
+      jobId: jobIdOf(outcome.runId),
+      status: outcome.status,
+    });
+  }
+  deps.events?.runQueued?.(outcome.runId);
+  return { jobId: jobIdOf(outcome.runId), service, userId, runId: outcome.runId };
+}

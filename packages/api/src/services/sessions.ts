@@ -1,0 +1,51 @@
+import { queryRows, sessions, sql, users, withService } from '@kpi/db';
+import { z } from 'zod';
+import { decoyHash, verifyPassword } from '../auth/password.ts';
+import { hashSecret, isWellFormedSecret, newSecret, SESSION_PREFIX } from '../auth/secrets.ts';
+import type { ApiDeps, Viewer } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+export const loginInput = z.strictObject({
+  email: z.string({ error: 'email is required' }).max(254),
+  password: z.string({ error: 'password is required' }).max(200),
+});
+
+export type LoginResult = { viewer: Viewer; sessionToken: string; expiresAt: Date };
+
+/** Checks the password and opens a session; the raw session token exists only in the cookie. */
+export async function login(deps: ApiDeps, raw: z.input<typeof loginInput>): Promise<LoginResult> {
+  const input = loginInput.parse(raw);
+  const email = input.email.trim().toLowerCase();
+  const [account] = await withService(deps.db, (tx) =>
+    tx
+      .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
+      .from(users)
+      .where(sql`${users.email} = ${email}`),
+  );
+  const valid = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash()));
+  if (!account || !valid) throw new AppError('INVALID_CREDENTIALS', 'E-mail or password is wrong');
+  const sessionToken = newSecret(SESSION_PREFIX);
+  const expiresAt = new Date(deps.clock().getTime() + deps.settings.sessionTtlSeconds * 1000);
+  await withService(deps.db, (tx) =>
+    tx.insert(sessions).values({ userId: account.id, tokenHash: hashSecret(sessionToken), expiresAt }),
+  );
+  return { viewer: { id: account.id, email: account.email, role: account.role }, sessionToken, expiresAt };
+}
+
+export async function logout(deps: Pick<ApiDeps, 'db'>, sessionToken: string): Promise<void> {
+  if (!isWellFormedSecret(sessionToken, SESSION_PREFIX)) return;
+  await withService(deps.db, (tx) => tx.delete(sessions).where(sql`${sessions.tokenHash} = ${hashSecret(sessionToken)}`));
+}
+
+/** The user behind a session cookie, or undefined for an unknown, expired or malformed one. */
+export async function viewerFromSession(deps: Pick<ApiDeps, 'db'>, sessionToken: string): Promise<Viewer | undefined> {
+  if (!isWellFormedSecret(sessionToken, SESSION_PREFIX)) return undefined;
+  const [row] = await withService(deps.db, (tx) =>
+    queryRows<Viewer>(
+      tx,
+      sql`SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = ${hashSecret(sessionToken)} AND s.expires_at > now()`,
+    ),
+  );
+  return row;
+}

@@ -1,0 +1,37 @@
+import { computeNextRun } from '@kpi/cron';
+import { jobSchedules, type Service, sql, withTenant } from '@kpi/db';
+import type { ApiDeps } from '../deps.ts';
+import { DEFAULT_SCHEDULE, type ScheduleUpdateInput } from '../validators/schedule.ts';
+import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
+import { assertUsableCron } from './validate-schedule.ts';
+
+/**
+ * Creates or changes the user's schedule for one service. Fields left out keep their value. The next
+ * fire is computed here, in the schedule's zone, and stored as a UTC instant; a disabled schedule has none.
+ */
+export async function updateSchedule(
+  deps: ApiDeps,
+  userId: number,
+  service: Service,
+  input: ScheduleUpdateInput,
+): Promise<ScheduleJson> {
+  const now = deps.clock();
+  const row = await withTenant(deps.db, userId, async (tx) => {
+    const [current] = await tx.select().from(jobSchedules).where(sql`${jobSchedules.service} = ${service}`).for('update');
+    const cron = input.cron ?? current?.cronExpression ?? DEFAULT_SCHEDULE.cron;
+    const timezone = input.timezone ?? current?.timezone ?? DEFAULT_SCHEDULE.timezone;
+    const enabled = input.enabled ?? current?.enabled ?? DEFAULT_SCHEDULE.enabled;
+    assertUsableCron(cron, timezone, deps.settings.minIntervalSeconds, now);
+    const nextRunAt = enabled ? computeNextRun(cron, timezone, now) : null;
+    const values = { cronExpression: cron, timezone, enabled, nextRunAt, updatedAt: now };
+    const [saved] = await tx
+      .insert(jobSchedules)
+      .values({ userId, service, ...values })
+      .onConflictDoUpdate({ target: [jobSchedules.userId, jobSchedules.service], set: values })
+      .returning();
+    if (!saved) throw new Error('upsert returned no row');
+    return saved;
+  });
+  deps.events?.scheduleChanged?.(row.id);
+  return toScheduleJson(row);
+}

@@ -1,0 +1,2 @@
+// Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
+export * from './schedule.ts';

@@ -1,0 +1,46 @@
+import { CRON_MAX_LENGTH, isValidTimeZone, TIMEZONE_MAX_LENGTH } from '@kpi/cron';
+import { z } from 'zod';
+
+export const SERVICES = ['meta', 'ga4', 'shopify'] as const;
+export type Service = (typeof SERVICES)[number];
+export const serviceInput = z.enum(SERVICES, { error: () => `service must be one of ${SERVICES.join(', ')}` });
+
+export const DEFAULT_SCHEDULE = { cron: '0 2 * * *', enabled: false, timezone: 'Asia/Kolkata' } as const;
+
+export const cronInput = z
+  .string({ error: 'cron must be a string' })
+  .min(1, 'cron must not be empty')
+  .max(CRON_MAX_LENGTH, `cron must be at most ${CRON_MAX_LENGTH} characters`);
+
+export const timezoneInput = z
+  .string({ error: 'timezone must be a string' })
+  .max(TIMEZONE_MAX_LENGTH, `timezone must be at most ${TIMEZONE_MAX_LENGTH} characters`)
+  .refine(isValidTimeZone, { message: 'timezone must be a valid IANA time zone, such as Europe/London' });
+
+/**
+ * The body of `PUT /api/schedules/:service` and `schedules.update`. Strict: an unknown key (`user_id`,
+ * `id`, `last_run_at`, ...) is a 400, never silently ignored. Fields left out keep their current value
+ * (or the default, for a schedule that does not exist yet). Whether the cron fires, and how often, is
+ * checked by the service against the configured minimum interval.
+ */
+export const scheduleUpdateInput = z.strictObject(
+  {
+    cron: cronInput.optional(),
+    enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
+    timezone: timezoneInput.optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field: ${issue.keys.join(', ')}` : 'body must be a JSON object',
+  },
+);
+export type ScheduleUpdateInput = z.infer<typeof scheduleUpdateInput>;
+
+export const PREVIEW_MAX_COUNT = 50;
+export const schedulePreviewInput = z.strictObject({
+  cron: cronInput,
+  timezone: timezoneInput,
+  from: z.iso.datetime({ offset: true, error: 'from must be an ISO 8601 date-time' }).optional(),
+  count: z.coerce.number().int().min(1).max(PREVIEW_MAX_COUNT).default(5),
+});
+export type SchedulePreviewInput = z.input<typeof schedulePreviewInput>;

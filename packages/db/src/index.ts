@@ -1,0 +1,10 @@
+export { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+export type { Database, Db, Script, Tx, Unlisten } from './database.ts';
+export * from './errors.ts';
+export { applyMigrations, MIGRATIONS_DIR, missingTables, REQUIRED_TABLES, readMigrations } from './migrate.ts';
+export { type OpenDatabaseOptions, openDatabase } from './open-database.ts';
+export { openPglite } from './open-pglite.ts';
+export { openPostgres } from './open-postgres.ts';
+export { queryRows } from './rows.ts';
+export * from './schema/index.ts';
+export { withService, withTenant } from './tenant.ts';

@@ -1,0 +1,128 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Database, Db, Script, Unlisten } from './database.ts';
+import { MIGRATION_LOCK_KEY } from './database.ts';
+import * as schema from './schema/index.ts';
+
+export type PostgresOptions = {
+  url: string;
+  poolSize?: number;
+  /** Called for connection errors that happen outside a query (an idle client dropped by a restart). */
+  onError?: (error: Error) => void;
+  applicationName?: string;
+};
+
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'kpi-sync',
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // Without this handler an idle client dropped by a PostgreSQL restart would crash the process.
+  pool.on('error', (error) => options.onError?.(error));
+  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  const listeners = new Set<ReconnectingListener>();
+
+  return {
+    kind: 'postgres',
+    db,
+    async runScripts(scripts: Script[]) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        for (const script of scripts) await client.query(script.sql);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onNotify, onReconnect): Promise<Unlisten> {
+      const listener = new ReconnectingListener(options, channel, onNotify, onReconnect);
+      listeners.add(listener);
+      await listener.start();
+      return async () => {
+        listeners.delete(listener);
+        await listener.stop();
+      };
+    },
+    async close() {
+      await Promise.all([...listeners].map((l) => l.stop()));
+      await pool.end();
+    },
+  };
+}
+
+/** One dedicated connection per channel that comes back after PostgreSQL restarts. */
+class ReconnectingListener {
+  private client: pg.Client | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private everConnected = false;
+
+  constructor(
+    private readonly options: PostgresOptions,
+    private readonly channel: string,
+    private readonly onNotify: (payload: string) => void,
+    private readonly onReconnect: (() => void) | undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (error) {
+      this.options.onError?.(error as Error);
+      this.scheduleRetry();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.url, application_name: 'kpi-sync-listener' });
+    client.on('error', (error) => {
+      this.options.onError?.(error);
+      this.drop(client);
+    });
+    client.on('end', () => this.drop(client));
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.onNotify(message.payload ?? '');
+    });
+    await client.connect();
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    this.client = client;
+    if (this.everConnected) this.onReconnect?.();
+    this.everConnected = true;
+  }
+
+  private drop(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => undefined);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.start().catch(() => undefined);
+    }, 1_000);
+    this.retryTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { jobSchedules } from './job-schedules.ts';
+import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import { users } from './users.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_TRIGGERS = ['cron', 'manual', 'recovery'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    scheduleId: bigint('schedule_id', { mode: 'number' }).references(() => jobSchedules.id, { onDelete: 'set null' }),
+    service: varchar('service', { length: 50 }).$type<Service>().notNull(),
+    trigger: varchar('trigger', { length: 16 }).$type<RunTrigger>().notNull(),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }).notNull(),
+    status: varchar('status', { length: 16 }).$type<RunStatus>().notNull().default('queued'),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    lockedBy: varchar('locked_by', { length: 200 }),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    durationMs: integer('duration_ms'),
+    error: text('error'),
+    errorClass: varchar('error_class', { length: 100 }),
+    result: jsonb('result'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('job_runs_schedule_fire_key').on(t.scheduleId, t.scheduledFor),
+    pgPolicy('user can read own runs', { for: 'select', to: TENANT_ROLE, using: sql`${t.userId} = ${currentTenant}` }),
+    pgPolicy('user can request own runs', { for: 'insert', to: TENANT_ROLE, withCheck: sql`${t.userId} = ${currentTenant}` }),
+    pgPolicy('scheduler can manage runs', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+export type JobRun = typeof jobRuns.$inferSelect;

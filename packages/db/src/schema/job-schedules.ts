@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, integer, pgPolicy, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import { users } from './users.ts';
+
+export const jobSchedules = pgTable(
+  'job_schedules',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    service: varchar('service', { length: 50 }).$type<Service>().notNull(),
+    cronExpression: varchar('cron_expression', { length: 100 }).notNull(),
+    enabled: boolean('enabled').notNull().default(false),
+    timezone: varchar('timezone', { length: 50 }).notNull().default('Asia/Kolkata'),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('job_schedules_user_service_key').on(t.userId, t.service),
+    pgPolicy('user can manage own schedules', {
+      for: 'all',
+      to: TENANT_ROLE,
+      using: sql`${t.userId} = ${currentTenant}`,
+      withCheck: sql`${t.userId} = ${currentTenant}`,
+    }),
+    pgPolicy('scheduler can manage schedules', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+export type JobSchedule = typeof jobSchedules.$inferSelect;

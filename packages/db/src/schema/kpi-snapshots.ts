@@ -1,0 +1,29 @@
+import { sql } from 'drizzle-orm';
+import { bigint, date, integer, jsonb, pgPolicy, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { jobRuns } from './job-runs.ts';
+import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import { users } from './users.ts';
+
+export const kpiSnapshots = pgTable(
+  'kpi_snapshots',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    service: varchar('service', { length: 50 }).$type<Service>().notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    metrics: jsonb('metrics').$type<Record<string, number | string>>().notNull(),
+    source: varchar('source', { length: 32 }).notNull(),
+    runId: bigint('run_id', { mode: 'number' }).references(() => jobRuns.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('kpi_snapshots_user_service_date_key').on(t.userId, t.service, t.date),
+    pgPolicy('user can read own snapshots', { for: 'select', to: TENANT_ROLE, using: sql`${t.userId} = ${currentTenant}` }),
+    pgPolicy('sync can write snapshots', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+export type KpiSnapshot = typeof kpiSnapshots.$inferSelect;
