@@ -10,12 +10,10 @@ export async function registerWeb(app: FastifyInstance, distDir: string): Promis
   app.setNotFoundHandler((request, reply) => {
     const apiPath = /^\/(api|trpc)(\/|$)/.test(request.url);
     if (hasBuild && request.method === 'GET' && !apiPath) return reply.sendFile('index.html');
-    return reply
-      .status(404)
-      .send({
-        success: false,
-        error: { code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
-      });
+    return reply.status(404).send({
+      success: false,
+      error: { code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+    });
   });
   return hasBuild;
 }

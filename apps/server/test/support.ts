@@ -1,0 +1,53 @@
+import type { ApiDeps, Viewer } from '@kpi/api';
+import { createApiToken, createUser } from '@kpi/api';
+import type { Database } from '@kpi/db';
+import { sql } from '@kpi/db';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../src/app.ts';
+
+export const silentLog = pino({ level: 'silent' });
+
+export function testDeps(database: Database, overrides: Partial<ApiDeps['settings']> = {}, clock = () => new Date()): ApiDeps {
+  return {
+    db: database.db,
+    clock,
+    log: silentLog,
+    settings: { minIntervalSeconds: 60, maxAttempts: 3, sessionTtlSeconds: 3600, ...overrides },
+  };
+}
+
+/** The real application over a test database, driven with inject(). */
+export async function buildTestApp(
+  database: Database,
+  options: { deps?: ApiDeps; bodyLimitBytes?: number; loginMaxAttempts?: number; schemaReady?: () => boolean } = {},
+): Promise<FastifyInstance> {
+  const deps = options.deps ?? testDeps(database);
+  return buildApp({
+    deps,
+    log: silentLog,
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    login: { maxAttempts: options.loginMaxAttempts ?? 1000, windowSeconds: 900 },
+    readiness: {
+      ping: async () => {
+        await database.db.execute(sql`SELECT 1`);
+      },
+      schemaReady: options.schemaReady ?? (() => true),
+      scheduler: () => 'disabled',
+    },
+  });
+}
+
+export type TestUser = Viewer & { token: string; auth: { authorization: string } };
+
+let counter = 0;
+/** A user with an API token, ready to call the API as. */
+export async function createTestUser(database: Database, prefix = 'user', role: 'admin' | 'user' = 'user'): Promise<TestUser> {
+  counter++;
+  const viewer = await createUser(
+    { db: database.db },
+    { email: `${prefix}${counter}-${Date.now()}@example.test`, password: 'password-123', role },
+  );
+  const { token } = await createApiToken({ db: database.db }, viewer.id, { name: 'test' });
+  return { ...viewer, token, auth: { authorization: `Bearer ${token}` } };
+}
