@@ -9,6 +9,7 @@ import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+import { registerRunRoutes } from './routes/runs.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 
@@ -40,6 +41,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuthRoutes(app, options.deps, new LoginLimiter(options.login.maxAttempts, options.login.windowSeconds * 1000));
   registerScheduleRoutes(app, options.deps);
   registerTokenRoutes(app, options.deps);
+  registerRunRoutes(app, options.deps);
   await registerTrpc(app, options.deps);
   await options.extend?.(app);
   await registerWeb(app, options.webDistDir ?? '');

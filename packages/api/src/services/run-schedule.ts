@@ -11,13 +11,14 @@ export const jobIdOf = (runId: number): string => `job-${runId}`;
  * the database the judge of overlap: a second request while one is active is a 409 naming that job.
  */
 export async function runSchedule(deps: ApiDeps, userId: number, service: Service): Promise<RunRequested> {
+  const now = deps.clock();
   const outcome = await withTenant(deps.db, userId, async (tx) => {
     // The active run can finish between the insert and the look-up; then the insert is simply tried again.
     for (let tries = 0; tries < 3; tries++) {
       const inserted = await queryRows<{ id: string }>(
         tx,
         sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, max_attempts, run_after)
-            VALUES (${userId}, ${service}, 'manual', now(), 'queued', ${deps.settings.maxAttempts}, now())
+            VALUES (${userId}, ${service}, 'manual', ${now}, 'queued', ${deps.settings.maxAttempts}, ${now})
             ON CONFLICT (user_id, service) WHERE status IN ('queued', 'running') DO NOTHING
             RETURNING id`,
       );

@@ -1,2 +1,3 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
+export * from './runs.ts';
 export * from './schedule.ts';

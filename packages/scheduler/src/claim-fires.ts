@@ -1,0 +1,189 @@
+import { computeNextRun, cronFor } from '@kpi/cron';
+import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+
+export type FirePolicy = {
+  now: Date;
+  batchSize: number;
+  /** A fire found later than this is missed, not merely late (MISFIRE_GRACE_SECONDS). */
+  graceMs: number;
+  /** Only a missed fire this recent gets a recovery run (CATCHUP_WINDOW_SECONDS). */
+  catchupWindowMs: number;
+  /** Recovery runs start at a random point within this span, so an outage's catch-up is spread out. */
+  catchupJitterMs: number;
+  maxAttempts: number;
+  random?: () => number;
+};
+
+export type ClaimedFire = {
+  runId: number;
+  scheduleId: number;
+  userId: number;
+  service: Service;
+  trigger: RunTrigger;
+  status: 'queued' | 'skipped';
+  scheduledFor: Date;
+  /** How late the claim was, against the fire it is for (ms). */
+  lagMs: number;
+  reason?: string;
+};
+
+export type Advanced = { id: number; nextRunAt: Date | null };
+
+type DueRow = {
+  id: string;
+  user_id: number;
+  service: Service;
+  cron_expression: string;
+  timezone: string;
+  next_run_at: Date;
+  active_run_id: string | null;
+};
+
+type Planned = {
+  schedule_id: number;
+  user_id: number;
+  service: Service;
+  trigger: RunTrigger;
+  status: 'queued' | 'skipped';
+  scheduled_for: string;
+  run_after: string;
+  error: string | null;
+  next_run_at: string | null;
+};
+
+/** Decides what one due schedule becomes: an on-time fire, a recovery of a missed one, or a recorded skip. */
+export function planFire(row: DueRow, policy: FirePolicy): Planned {
+  const now = policy.now.getTime();
+  const due = new Date(row.next_run_at).getTime();
+  let trigger: RunTrigger = 'cron';
+  let scheduledFor = due;
+  let error: string | null = null;
+  let status: Planned['status'] = 'queued';
+  let runAfter = now;
+  let nextRunAt: Date | null;
+  try {
+    if (now - due <= policy.graceMs) {
+      // On time: the next fire follows this one, so even a per-second schedule that is a little late
+      // gets every one of its fires, each claimed once.
+      nextRunAt = computeNextRun(row.cron_expression, row.timezone, new Date(due));
+    } else {
+      // Missed (the instance was down or stalled): one run for the latest missed fire, none for the others.
+      const latest = cronFor(row.cron_expression, row.timezone).previousRuns(1, policy.now)[0]?.getTime() ?? due;
+      scheduledFor = Math.max(latest, due);
+      nextRunAt = computeNextRun(row.cron_expression, row.timezone, policy.now);
+      if (now - scheduledFor <= policy.graceMs) {
+        trigger = 'cron';
+      } else if (now - scheduledFor <= policy.catchupWindowMs) {
+        trigger = 'recovery';
+        runAfter = now + Math.floor((policy.random ?? Math.random)() * policy.catchupJitterMs);
+      } else {
+        trigger = 'recovery';
+        status = 'skipped';
+        error = `missed by ${Math.round((now - scheduledFor) / 1000)}s, outside the catch-up window of ${Math.round(policy.catchupWindowMs / 1000)}s`;
+      }
+    }
+  } catch {
+    // The stored expression no longer parses (it was valid when saved): stop it rather than loop on it.
+    nextRunAt = null;
+    status = 'skipped';
+    error = `cron expression "${row.cron_expression}" in ${row.timezone} can no longer be evaluated; schedule paused`;
+  }
+  if (status === 'queued' && row.active_run_id !== null) {
+    status = 'skipped';
+    error = `previous run job-${row.active_run_id} is still queued or running`;
+  }
+  return {
+    schedule_id: Number(row.id),
+    user_id: row.user_id,
+    service: row.service,
+    trigger,
+    status,
+    scheduled_for: new Date(scheduledFor).toISOString(),
+    run_after: new Date(runAfter).toISOString(),
+    error,
+    next_run_at: nextRunAt ? nextRunAt.toISOString() : null,
+  };
+}
+
+const insertRuns = (planned: Planned[], maxAttempts: number, now: Date) => sql`
+  INSERT INTO job_runs (user_id, schedule_id, service, trigger, scheduled_for, status, max_attempts, run_after,
+                        error, error_class, finished_at, created_at, updated_at)
+  SELECT v.user_id, v.schedule_id, v.service, v.trigger, v.scheduled_for, v.status, ${maxAttempts}, v.run_after,
+         v.error, CASE WHEN v.status = 'skipped' THEN 'Skipped' END,
+         CASE WHEN v.status = 'skipped' THEN ${now}::timestamptz END, ${now}, ${now}
+  FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(
+    user_id integer, schedule_id bigint, service text, trigger text, scheduled_for timestamptz, status text,
+    run_after timestamptz, error text)
+  ON CONFLICT DO NOTHING
+  RETURNING id, schedule_id, status`;
+
+/**
+ * Claims every due schedule (up to a batch) in one transaction: lock the due rows (SKIP LOCKED, so
+ * instances divide them), insert one `job_runs` row per fire, advance `next_run_at`. The unique
+ * (schedule_id, scheduled_for) makes a fire exactly-once even if two instances got here for the same
+ * row: only the insert that wins owns it.
+ */
+export async function claimDueSchedules(
+  db: Db,
+  policy: FirePolicy,
+): Promise<{ fires: ClaimedFire[]; advanced: Advanced[]; lost: number }> {
+  return withService(db, async (tx) => {
+    const due = await queryRows<DueRow>(
+      tx,
+      sql`SELECT s.id, s.user_id, s.service, s.cron_expression, s.timezone, s.next_run_at,
+                 (SELECT r.id FROM job_runs r
+                   WHERE r.user_id = s.user_id AND r.service = s.service AND r.status IN ('queued', 'running')
+                   LIMIT 1) AS active_run_id
+          FROM job_schedules s
+          WHERE s.enabled AND s.next_run_at <= ${policy.now}
+          ORDER BY s.next_run_at
+          LIMIT ${policy.batchSize}
+          FOR UPDATE OF s SKIP LOCKED`,
+    );
+    if (due.length === 0) return { fires: [], advanced: [], lost: 0 };
+    const planned = due.map((row) => planFire(row, policy));
+    const inserted = await queryRows<{ id: string; schedule_id: string; status: string }>(
+      tx,
+      insertRuns(planned, policy.maxAttempts, policy.now),
+    );
+    const won = new Map(inserted.map((row) => [Number(row.schedule_id), row]));
+    // A queued fire can lose to a manual run queued a moment ago (the one-active index): record it as skipped.
+    const raced = planned
+      .filter((p) => !won.has(p.schedule_id) && p.status === 'queued')
+      .map((p) => ({ ...p, status: 'skipped' as const, error: 'another run for this service was queued at the same moment' }));
+    if (raced.length > 0) {
+      for (const row of await queryRows<{ id: string; schedule_id: string; status: string }>(
+        tx,
+        insertRuns(raced, policy.maxAttempts, policy.now),
+      )) {
+        won.set(Number(row.schedule_id), row);
+      }
+    }
+    await tx.execute(sql`
+      UPDATE job_schedules s
+      SET next_run_at = v.next_run_at, last_run_at = GREATEST(s.last_run_at, v.scheduled_for)
+      FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
+      WHERE s.id = v.schedule_id`);
+    const fires: ClaimedFire[] = [];
+    for (const p of [...planned, ...raced]) {
+      const row = won.get(p.schedule_id);
+      if (!row || row.status !== p.status) continue;
+      fires.push({
+        runId: Number(row.id),
+        scheduleId: p.schedule_id,
+        userId: p.user_id,
+        service: p.service,
+        trigger: p.trigger,
+        status: p.status,
+        scheduledFor: new Date(p.scheduled_for),
+        lagMs: policy.now.getTime() - new Date(p.scheduled_for).getTime(),
+        ...(p.error ? { reason: p.error } : {}),
+      });
+    }
+    return {
+      fires,
+      advanced: planned.map((p) => ({ id: p.schedule_id, nextRunAt: p.next_run_at ? new Date(p.next_run_at) : null })),
+      lost: planned.length - won.size,
+    };
+  });
+}

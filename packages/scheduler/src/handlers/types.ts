@@ -1,0 +1,52 @@
+import type { Db, RunTrigger, Service } from '@kpi/db';
+
+type LogFn = (object: Record<string, unknown>, message?: string) => void;
+export type SchedulerLog = {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  child?: (bindings: Record<string, unknown>) => SchedulerLog;
+};
+
+export type SyncContext = {
+  runId: number;
+  userId: number;
+  service: Service;
+  trigger: RunTrigger;
+  /** The fire this run is for (for manual runs, when it was requested). */
+  scheduledFor: Date;
+  /** The schedule's IANA zone: "the run's date" is scheduledFor's calendar date there. */
+  timezone: string;
+  attempt: number;
+  /** Aborted when the lease is lost or the process shuts down: stop and throw. */
+  signal: AbortSignal;
+  log: SchedulerLog;
+  db: Db;
+};
+
+/** What a run records in `job_runs.result`. */
+export type SyncResult = Record<string, unknown>;
+
+export interface SyncHandler {
+  /** Shown in the API and UI; `sample` handlers produce generated figures, not a source's data. */
+  readonly source: string;
+  readonly sample: boolean;
+  run(context: SyncContext): Promise<SyncResult>;
+}
+
+/**
+ * A failure a handler classifies. Retryable errors (rate limits, timeouts) are tried again after the
+ * retry delay, or after `retryAfterMs` when the source said how long to wait; the rest fail at once.
+ */
+export class SyncError extends Error {
+  override readonly name = 'SyncError';
+  constructor(
+    message: string,
+    readonly options: { retryable: boolean; errorClass: string; retryAfterMs?: number },
+  ) {
+    super(message);
+  }
+}
+
+export type HandlerRegistry = ReadonlyMap<Service, SyncHandler>;

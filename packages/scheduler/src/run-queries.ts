@@ -1,0 +1,217 @@
+import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+
+export type ClaimedRun = {
+  id: number;
+  userId: number;
+  service: Service;
+  trigger: RunTrigger;
+  scheduledFor: Date;
+  attempt: number;
+  maxAttempts: number;
+  timezone: string;
+};
+
+type ClaimedRow = {
+  id: string;
+  user_id: number;
+  service: Service;
+  trigger: RunTrigger;
+  scheduled_for: Date;
+  attempt: number;
+  max_attempts: number;
+  timezone: string | null;
+};
+
+/** Takes up to `limit` queued runs that are due, leasing each to this worker until `lockedUntil`. */
+export async function claimQueuedRuns(
+  db: Db,
+  options: { now: Date; limit: number; workerId: string; lockedUntil: Date },
+): Promise<ClaimedRun[]> {
+  const rows = await withService(db, (tx) =>
+    queryRows<ClaimedRow>(
+      tx,
+      sql`WITH picked AS (
+            SELECT id FROM job_runs
+            WHERE status = 'queued' AND run_after <= ${options.now}
+            ORDER BY run_after, id
+            LIMIT ${options.limit}
+            FOR UPDATE SKIP LOCKED
+          )
+          UPDATE job_runs r
+          SET status = 'running', attempt = r.attempt + 1, locked_by = ${options.workerId},
+              locked_until = ${options.lockedUntil}, started_at = ${options.now}, finished_at = NULL,
+              updated_at = ${options.now}
+          FROM picked WHERE r.id = picked.id
+          RETURNING r.id, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts,
+            (SELECT s.timezone FROM job_schedules s WHERE s.user_id = r.user_id AND s.service = r.service) AS timezone`,
+    ),
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    userId: row.user_id,
+    service: row.service,
+    trigger: row.trigger,
+    scheduledFor: new Date(row.scheduled_for),
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    timezone: row.timezone ?? 'UTC',
+  }));
+}
+
+/** Extends a lease this worker still holds; false means it was taken back (the handler must stop). */
+export async function renewLease(db: Db, options: { runId: number; workerId: string; lockedUntil: Date }): Promise<boolean> {
+  const rows = await withService(db, (tx) =>
+    queryRows(
+      tx,
+      sql`UPDATE job_runs SET locked_until = ${options.lockedUntil}
+          WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
+          RETURNING id`,
+    ),
+  );
+  return rows.length === 1;
+}
+
+/** Records success, only if this worker still holds the run (a run taken back is not ours to finish). */
+export async function completeRun(
+  db: Db,
+  options: { runId: number; workerId: string; now: Date; durationMs: number; result: unknown },
+): Promise<boolean> {
+  const rows = await withService(db, (tx) =>
+    queryRows(
+      tx,
+      sql`UPDATE job_runs
+          SET status = 'succeeded', finished_at = ${options.now}, duration_ms = ${options.durationMs},
+              result = ${JSON.stringify(options.result ?? null)}::jsonb, error = NULL, error_class = NULL,
+              locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
+          WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
+          RETURNING id`,
+    ),
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Records a failed attempt: queued again at `retryAt` while attempts remain and the error is retryable,
+ * else failed for good. Answers what happened, or 'lost' if the run was no longer this worker's.
+ */
+export async function failRun(
+  db: Db,
+  options: {
+    runId: number;
+    workerId: string;
+    now: Date;
+    durationMs: number;
+    error: string;
+    errorClass: string;
+    retryAt: Date | null;
+  },
+): Promise<'retry' | 'failed' | 'lost'> {
+  const rows = await withService(db, (tx) =>
+    queryRows<{ status: 'queued' | 'failed' }>(
+      tx,
+      sql`UPDATE job_runs
+          SET status = CASE WHEN ${options.retryAt !== null} AND attempt < max_attempts THEN 'queued' ELSE 'failed' END,
+              run_after = COALESCE(${options.retryAt}::timestamptz, run_after),
+              finished_at = CASE WHEN ${options.retryAt !== null} AND attempt < max_attempts THEN NULL ELSE ${options.now}::timestamptz END,
+              duration_ms = ${options.durationMs}, error = ${options.error.slice(0, 2000)}, error_class = ${options.errorClass.slice(0, 100)},
+              locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
+          WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
+          RETURNING status`,
+    ),
+  );
+  const status = rows[0]?.status;
+  return status === 'queued' ? 'retry' : status === 'failed' ? 'failed' : 'lost';
+}
+
+export type TakenBack = { id: number; userId: number; service: Service; status: 'queued' | 'failed'; lockedBy: string | null };
+
+/**
+ * Takes back runs whose lease expired (their worker died or hung). The lost attempt counts as failed;
+ * with attempts left the run is queued again at once, since the lease already made it wait.
+ */
+export async function takeBackExpiredLeases(db: Db, now: Date): Promise<TakenBack[]> {
+  const rows = await withService(db, (tx) =>
+    queryRows<{ id: string; user_id: number; service: Service; status: 'queued' | 'failed'; previous_owner: string | null }>(
+      tx,
+      sql`WITH expired AS (
+            SELECT id, locked_by FROM job_runs
+            WHERE status = 'running' AND locked_until < ${now}
+            FOR UPDATE SKIP LOCKED
+          )
+          UPDATE job_runs r
+          SET status = CASE WHEN r.attempt < r.max_attempts THEN 'queued' ELSE 'failed' END,
+              run_after = ${now}, finished_at = CASE WHEN r.attempt < r.max_attempts THEN NULL ELSE ${now}::timestamptz END,
+              error = 'lease expired: the worker stopped renewing it (crashed or hung)', error_class = 'LeaseExpired',
+              locked_by = NULL, locked_until = NULL, updated_at = ${now}
+          FROM expired WHERE r.id = expired.id
+          RETURNING r.id, r.user_id, r.service, r.status, expired.locked_by AS previous_owner`,
+    ),
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    userId: row.user_id,
+    service: row.service,
+    status: row.status,
+    lockedBy: row.previous_owner,
+  }));
+}
+
+/** On shutdown, hands unfinished runs back to the queue; the interrupted attempt does not count. */
+export async function releaseRuns(db: Db, options: { workerId: string; runIds: number[]; now: Date }): Promise<number> {
+  if (options.runIds.length === 0) return 0;
+  const rows = await withService(db, (tx) =>
+    queryRows(
+      tx,
+      sql`UPDATE job_runs
+          SET status = 'queued', attempt = GREATEST(attempt - 1, 0), run_after = ${options.now},
+              locked_by = NULL, locked_until = NULL, started_at = NULL, updated_at = ${options.now}
+          WHERE locked_by = ${options.workerId} AND status = 'running'
+            AND id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(options.runIds)}::jsonb))
+          RETURNING id`,
+    ),
+  );
+  return rows.length;
+}
+
+/** Enabled schedules and their next fire, in pages by id (start-up and full reconcile). */
+export async function loadEnabledSchedules(
+  db: Db,
+  afterId: number,
+  limit: number,
+): Promise<Array<{ id: number; nextRunAt: Date | null }>> {
+  const rows = await withService(db, (tx) =>
+    queryRows<{ id: string; next_run_at: Date | null }>(
+      tx,
+      sql`SELECT id, next_run_at FROM job_schedules WHERE enabled AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
+    ),
+  );
+  return rows.map((row) => ({ id: Number(row.id), nextRunAt: row.next_run_at ? new Date(row.next_run_at) : null }));
+}
+
+/** The current state of given schedules (those that changed): absent or disabled ones come back disabled. */
+export async function readSchedules(
+  db: Db,
+  ids: number[],
+): Promise<Array<{ id: number; enabled: boolean; nextRunAt: Date | null }>> {
+  if (ids.length === 0) return [];
+  const rows = await withService(db, (tx) =>
+    queryRows<{ id: string; enabled: boolean; next_run_at: Date | null }>(
+      tx,
+      sql`SELECT id, enabled, next_run_at FROM job_schedules
+          WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    ),
+  );
+  const found = new Map(rows.map((row) => [Number(row.id), row]));
+  return ids.map((id) => {
+    const row = found.get(id);
+    return { id, enabled: row?.enabled ?? false, nextRunAt: row?.next_run_at ? new Date(row.next_run_at) : null };
+  });
+}
+
+/** Schedules changed (by a user) since `since`: the periodic reconcile behind LISTEN/NOTIFY. */
+export async function changedScheduleIds(db: Db, since: Date): Promise<number[]> {
+  const rows = await withService(db, (tx) =>
+    queryRows<{ id: string }>(tx, sql`SELECT id FROM job_schedules WHERE updated_at >= ${since}`),
+  );
+  return rows.map((row) => Number(row.id));
+}
