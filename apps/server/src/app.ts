@@ -10,6 +10,7 @@ import { registerWeb } from './plugins/web.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerSchedulerRoutes } from './routes/scheduler.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 
@@ -42,6 +43,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerScheduleRoutes(app, options.deps);
   registerTokenRoutes(app, options.deps);
   registerRunRoutes(app, options.deps);
+  registerSchedulerRoutes(app, options.deps);
   await registerTrpc(app, options.deps);
   await options.extend?.(app);
   await registerWeb(app, options.webDistDir ?? '');

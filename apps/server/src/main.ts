@@ -1,10 +1,13 @@
 import type { ApiDeps } from '@kpi/api';
 import { openDatabase, sql } from '@kpi/db';
+import { databaseClock, type EnhancedScheduler } from '@kpi/scheduler';
 import { buildApp } from './app.ts';
 import { bootstrapAdmin } from './bootstrap-admin.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { SchemaWatch } from './schema-watch.ts';
+import { createScheduler, wireSchedulerEvents } from './start-scheduler.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -19,9 +22,11 @@ log.info(
   'database opened',
 );
 
+// Every instance reads time from the database server, so instances with skewed clocks agree on what is due.
+const clock = await databaseClock(database.db);
 const deps: ApiDeps = {
   db: database.db,
-  clock: () => new Date(),
+  clock: () => clock.now(),
   log,
   settings: {
     minIntervalSeconds: config.minIntervalSeconds,
@@ -32,6 +37,14 @@ const deps: ApiDeps = {
 
 const schema = new SchemaWatch(database, log, config.schemaRecheckSeconds * 1000);
 await schema.start();
+
+let schedulerState: 'running' | 'disabled' | 'waiting' = config.schedulerEnabled ? 'waiting' : 'disabled';
+let scheduler: EnhancedScheduler | undefined;
+const metrics = config.metricsEnabled ? createMetrics(database.db, () => scheduler?.stats().schedulesKnown ?? 0) : undefined;
+if (config.schedulerEnabled) {
+  scheduler = createScheduler({ config, database, clock, log, observer: metrics?.observer ?? {} });
+  wireSchedulerEvents(deps, scheduler);
+}
 
 const app = await buildApp({
   deps,
@@ -45,17 +58,26 @@ const app = await buildApp({
       await database.db.execute(sql`SELECT 1`);
     },
     schemaReady: () => schema.isReady(),
-    scheduler: () => 'disabled',
+    scheduler: () => schedulerState,
   },
+  extend: (instance) => metrics?.register(instance),
 });
 
-void schema
-  .whenReady()
-  .then(() =>
-    bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
-      log.error({ event: 'admin-bootstrap-failed', err: error }, 'could not create the first administrator'),
-    ),
+const started = scheduler;
+void schema.whenReady().then(async () => {
+  await bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
+    log.error({ event: 'admin-bootstrap-failed', err: error }, 'could not create the first administrator'),
   );
+  if (!started) return;
+  // The scheduler starts only once its tables exist; until then /readyz reports it as waiting.
+  await started.start().then(
+    () => {
+      schedulerState = 'running';
+      log.info({ event: 'scheduler-started', instanceId: started.instanceId }, 'scheduler started');
+    },
+    (error: unknown) => log.error({ event: 'scheduler-start-failed', err: error }, 'scheduler failed to start'),
+  );
+});
 
 await app.listen({ port: config.port, host: config.host });
 
@@ -63,9 +85,11 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info({ event: 'shutdown', signal }, 'shutting down');
+  log.info({ event: 'shutdown', signal }, 'shutting down: no new claims, running work gets the grace period');
   schema.stop();
   await app.close();
+  if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
+  clock.stop();
   await database.close();
   process.exit(0);
 }

@@ -26,6 +26,8 @@ export type ApiDeps = {
   log: Log;
   settings: ApiSettings;
   events?: ApiEvents;
+  /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
+  schedulerStats?: () => Record<string, unknown>;
 };
 
 /** The caller, as resolved from a session cookie or an API token. */

@@ -1,0 +1,85 @@
+import { type Db, queryRows, sql, withService } from '@kpi/db';
+import type { SchedulerObserver } from '@kpi/scheduler';
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics for one instance: scheduler observations plus the shared queue's depth. */
+export function createMetrics(db: Db, schedulesKnown: () => number) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const fireLag = new Histogram({
+    name: 'kpi_fire_lag_seconds',
+    help: 'Delay between a fire time and its claim',
+    labelNames: ['service', 'trigger'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  const fires = new Counter({
+    name: 'kpi_fires_total',
+    help: 'Fires claimed by this instance',
+    labelNames: ['service', 'trigger', 'status'],
+    registers: [registry],
+  });
+  const runs = new Counter({
+    name: 'kpi_runs_total',
+    help: 'Run attempts finished by this instance',
+    labelNames: ['service', 'status'],
+    registers: [registry],
+  });
+  const runDuration = new Histogram({
+    name: 'kpi_run_duration_seconds',
+    help: 'Duration of run attempts',
+    labelNames: ['service'],
+    buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+    registers: [registry],
+  });
+  const leaseExpiries = new Counter({
+    name: 'kpi_lease_expiries_total',
+    help: 'Runs taken back after their lease expired',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'kpi_schedules_known',
+    help: 'Enabled schedules in this instance\u2019s wake-up heap',
+    registers: [registry],
+    collect() {
+      this.set(schedulesKnown());
+    },
+  });
+  new Gauge({
+    name: 'kpi_queue_depth',
+    help: 'Runs queued and due now, across all instances',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows = await withService(db, (tx) =>
+        queryRows<{ status: string; count: number }>(
+          tx,
+          sql`SELECT status, count(*)::int AS count FROM job_runs WHERE status IN ('queued', 'running') GROUP BY status`,
+        ),
+      ).catch(() => []);
+      this.reset();
+      for (const status of ['queued', 'running']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+    },
+  });
+
+  const observer: SchedulerObserver = {
+    fired: (fire) => {
+      fires.inc({ service: fire.service, trigger: fire.trigger, status: fire.status });
+      if (fire.status === 'queued') fireLag.observe({ service: fire.service, trigger: fire.trigger }, fire.lagMs / 1000);
+    },
+    runFinished: (run) => {
+      runs.inc({ service: run.service, status: run.status });
+      runDuration.observe({ service: run.service }, run.durationMs / 1000);
+    },
+    leaseExpired: (count) => leaseExpiries.inc(count),
+  };
+
+  const register = (app: FastifyInstance) => {
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  };
+  return { registry, observer, register };
+}

@@ -1,0 +1,360 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database, Db } from '@kpi/db';
+import { type Advanced, type ClaimedFire, claimDueSchedules } from './claim-fires.ts';
+import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import type { HandlerRegistry, SchedulerLog } from './handlers/types.ts';
+import { changedScheduleIds, loadEnabledSchedules, readSchedules, takeBackExpiredLeases } from './run-queries.ts';
+import { ScheduleHeap } from './schedule-heap.ts';
+import { emptyCounters, LagWindow, type SchedulerObserver, type SchedulerStats } from './stats.ts';
+import { Worker } from './worker.ts';
+
+export type SchedulerOptions = {
+  db: Db;
+  /** LISTEN/NOTIFY, so other instances' schedule changes and queued runs are seen at once. */
+  listen?: Database['listen'];
+  clock?: Clock;
+  log: SchedulerLog;
+  handlers: HandlerRegistry;
+  instanceId?: string;
+  observer?: SchedulerObserver;
+  graceMs?: number;
+  catchupWindowMs?: number;
+  catchupJitterMs?: number;
+  retryDelayMs?: number;
+  maxAttempts?: number;
+  concurrency?: number;
+  leaseMs?: number;
+  runTimeoutMs?: number;
+  claimBatchSize?: number;
+  pollIntervalMs?: number;
+  leaseSweepIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  /** The longest the wake-up timer sleeps, so a stepped clock or a lost notification heals by itself. */
+  maxSleepMs?: number;
+};
+
+const DEFAULTS = {
+  graceMs: 60_000,
+  catchupWindowMs: 86_400_000,
+  catchupJitterMs: 30_000,
+  retryDelayMs: 600_000,
+  maxAttempts: 3,
+  concurrency: 4,
+  leaseMs: 60_000,
+  runTimeoutMs: 15 * 60_000,
+  claimBatchSize: 500,
+  pollIntervalMs: 1_000,
+  leaseSweepIntervalMs: 5_000,
+  reconcileIntervalMs: 30_000,
+  maxSleepMs: 30_000,
+};
+
+/**
+ * Fires every enabled schedule at its `next_run_at`, exactly once across instances, and runs the
+ * queued work. One wake-up timer per process over a min-heap of the schedules it knows; the database
+ * (row locks, unique keys) decides who owns each fire, so instances need no coordination of their own.
+ */
+export class EnhancedScheduler {
+  readonly instanceId: string;
+  private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock'>> &
+    Pick<SchedulerOptions, 'listen' | 'observer'>;
+  private readonly clock: Clock;
+  private readonly heap = new ScheduleHeap();
+  private readonly counters = emptyCounters();
+  private readonly lag = new LagWindow();
+  private readonly worker: Worker;
+  private state: SchedulerStats['state'] = 'idle';
+  private startedAt: Date | null = null;
+  private wakeTimer: TimerHandle | undefined;
+  private wakeAt: number | undefined;
+  private readonly loops: TimerHandle[] = [];
+  private readonly unlisten: Array<() => Promise<void>> = [];
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private readonly toRefresh = new Set<number>();
+  private refreshTimer: TimerHandle | undefined;
+  private lastReconcile = 0;
+
+  constructor(options: SchedulerOptions) {
+    this.o = { ...DEFAULTS, ...options } as EnhancedScheduler['o'];
+    this.clock = options.clock ?? systemClock;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.worker = new Worker({
+      db: this.o.db,
+      clock: this.clock,
+      log: this.o.log,
+      handlers: this.o.handlers,
+      workerId: this.instanceId,
+      concurrency: this.o.concurrency,
+      leaseMs: this.o.leaseMs,
+      retryDelayMs: this.o.retryDelayMs,
+      runTimeoutMs: this.o.runTimeoutMs,
+      counters: this.counters,
+      observer: this.o.observer,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    this.state = 'running';
+    this.startedAt = this.clock.now();
+    await this.reloadAll();
+    if (this.o.listen) {
+      this.unlisten.push(
+        await this.o.listen(
+          'kpi_schedule_changed',
+          (payload) => this.scheduleChanged(Number(payload)),
+          () => void this.reloadAll(),
+        ),
+        await this.o.listen(
+          'kpi_run_queued',
+          () => void this.worker.pump(),
+          () => void this.worker.pump(),
+        ),
+      );
+    }
+    this.every(this.o.pollIntervalMs, () => this.worker.pump());
+    this.every(this.o.leaseSweepIntervalMs, () => this.sweepLeases());
+    this.every(this.o.reconcileIntervalMs, () => this.reconcile());
+    this.lastReconcile = this.clock.now().getTime();
+    // Due rows are simply due: after a restart, the first tick claims (or recovers) whatever was missed.
+    await this.tick();
+    void this.sweepLeases();
+    void this.worker.pump();
+  }
+
+  /** A schedule changed in this process: re-arm now rather than on the next notification. */
+  scheduleChanged(scheduleId: number): void {
+    if (!Number.isSafeInteger(scheduleId) || this.state !== 'running') return;
+    this.toRefresh.add(scheduleId);
+    if (this.refreshTimer) return;
+    // Coalesce a burst of changes into one read.
+    this.refreshTimer = this.clock.setTimer(() => {
+      this.refreshTimer = undefined;
+      const ids = [...this.toRefresh];
+      this.toRefresh.clear();
+      void this.refresh(ids).then(() => this.tick());
+    }, 10);
+  }
+
+  /** A run was queued in this process: take it now. */
+  runQueued(): void {
+    if (this.state === 'running') void this.worker.pump();
+  }
+
+  /** Claims every due fire, then re-arms the timer. Calls made while one runs are folded into one more pass. */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return this.ticking;
+    }
+    this.ticking = this.claimLoop().finally(() => {
+      this.ticking = undefined;
+      if (this.tickAgain && this.state === 'running') {
+        this.tickAgain = false;
+        void this.tick();
+      } else {
+        this.arm();
+      }
+    });
+    return this.ticking;
+  }
+
+  private async claimLoop(): Promise<void> {
+    if (this.state !== 'running') return;
+    let retryIn: number | undefined;
+    try {
+      const now = this.clock.now();
+      const expected = new Set(this.heap.dueIds(now.getTime(), 10_000));
+      for (;;) {
+        const batch = await claimDueSchedules(this.o.db, {
+          now,
+          batchSize: this.o.claimBatchSize,
+          graceMs: this.o.graceMs,
+          catchupWindowMs: this.o.catchupWindowMs,
+          catchupJitterMs: this.o.catchupJitterMs,
+          maxAttempts: this.o.maxAttempts,
+        });
+        this.applyAdvanced(batch.advanced);
+        for (const adv of batch.advanced) expected.delete(adv.id);
+        this.counters.claimsLost += batch.lost;
+        for (const fire of batch.fires) this.recordFire(fire);
+        if (batch.fires.some((fire) => fire.status === 'queued')) void this.worker.pump();
+        if (batch.advanced.length < this.o.claimBatchSize) break;
+      }
+      // Due here but not claimed: another instance took it (or holds its lock right now). Re-read them.
+      if (expected.size > 0) {
+        this.counters.claimsLost += expected.size;
+        await this.refresh([...expected]);
+        if (this.heap.dueIds(now.getTime(), 1).length > 0) retryIn = 250;
+      }
+    } catch (error) {
+      this.o.log.warn({ event: 'tick-failed', err: error }, 'could not claim due schedules; retrying');
+      retryIn = 1_000;
+    }
+    if (retryIn !== undefined) this.arm(retryIn);
+  }
+
+  private recordFire(fire: ClaimedFire): void {
+    const fields = {
+      runId: fire.runId,
+      userId: fire.userId,
+      service: fire.service,
+      scheduledFor: fire.scheduledFor.toISOString(),
+      lag: fire.lagMs,
+      trigger: fire.trigger,
+    };
+    this.o.observer?.fired?.({ service: fire.service, trigger: fire.trigger, status: fire.status, lagMs: fire.lagMs });
+    if (fire.status === 'skipped') {
+      this.counters.fires.skipped++;
+      this.o.log.warn({ event: 'skipped', ...fields, reason: fire.reason }, 'fire skipped');
+      return;
+    }
+    this.counters.fires[fire.trigger]++;
+    if (fire.trigger === 'recovery') {
+      this.counters.recoveries++;
+      this.o.log.info({ event: 'recovered', ...fields }, 'missed fire recovered');
+    } else {
+      this.lag.add(fire.lagMs);
+      this.o.log.info({ event: 'fired', ...fields }, 'schedule fired');
+    }
+  }
+
+  private applyAdvanced(advanced: Array<Advanced | { id: number; enabled: boolean; nextRunAt: Date | null }>): void {
+    for (const row of advanced) {
+      const enabled = 'enabled' in row ? row.enabled : true;
+      if (enabled && row.nextRunAt) this.heap.set(row.id, row.nextRunAt.getTime());
+      else this.heap.delete(row.id);
+    }
+  }
+
+  private arm(soonMs?: number): void {
+    if (this.state !== 'running') return;
+    this.wakeTimer?.cancel();
+    const now = this.clock.now().getTime();
+    const next = this.heap.peekTime();
+    let delay = next === undefined ? this.o.maxSleepMs : Math.min(Math.max(next - now, 0), this.o.maxSleepMs);
+    if (soonMs !== undefined) delay = Math.min(delay, soonMs);
+    this.wakeAt = now + delay;
+    this.wakeTimer = this.clock.setTimer(() => void this.tick(), delay);
+    this.o.log.debug(
+      { event: 'armed', nextWakeAt: new Date(this.wakeAt).toISOString(), schedulesKnown: this.heap.size },
+      'timer armed',
+    );
+  }
+
+  private async refresh(ids: number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) {
+      this.applyAdvanced(await readSchedules(this.o.db, ids.slice(i, i + 1000)));
+    }
+  }
+
+  /** Reads every enabled schedule into the heap (start-up, and after a lost LISTEN connection). */
+  private async reloadAll(): Promise<void> {
+    const fresh = new ScheduleHeap();
+    let afterId = 0;
+    for (;;) {
+      const page = await loadEnabledSchedules(this.o.db, afterId, 5_000);
+      for (const row of page) if (row.nextRunAt) fresh.set(row.id, row.nextRunAt.getTime());
+      if (page.length < 5_000) break;
+      afterId = (page[page.length - 1] as { id: number }).id;
+    }
+    this.heap.clear();
+    // Rebuild in place so the heap object (and its references) stay the same.
+    for (const id of fresh.dueIds(Number.POSITIVE_INFINITY)) this.heap.set(id, fresh.timeOf(id) as number);
+    this.o.log.info({ event: 'reconciled', full: true, schedulesKnown: this.heap.size }, 'schedules loaded');
+    this.arm();
+  }
+
+  private async reconcile(): Promise<void> {
+    const now = this.clock.now().getTime();
+    // Overlap the windows a little: an update committed just before the last pass began is not missed.
+    const since = new Date(Math.min(this.lastReconcile, now) - 5_000);
+    this.lastReconcile = now;
+    const ids = await changedScheduleIds(this.o.db, since);
+    if (ids.length === 0) return;
+    await this.refresh(ids);
+    this.o.log.info({ event: 'reconciled', changed: ids.length }, 'schedule changes reconciled');
+    void this.tick();
+  }
+
+  private async sweepLeases(): Promise<void> {
+    const taken = await takeBackExpiredLeases(this.o.db, this.clock.now());
+    if (taken.length === 0) return;
+    this.counters.runs.leaseExpired += taken.length;
+    this.o.observer?.leaseExpired?.(taken.length);
+    for (const run of taken) {
+      this.o.log.warn(
+        {
+          event: 'lease-expired',
+          runId: run.id,
+          userId: run.userId,
+          service: run.service,
+          previousOwner: run.lockedBy,
+          status: run.status,
+        },
+        'run taken back from a worker that stopped renewing its lease',
+      );
+    }
+    void this.worker.pump();
+  }
+
+  /** Runs `task` every `ms` on the engine's clock; a failing pass is logged and the loop goes on. */
+  private every(ms: number, task: () => Promise<void>): void {
+    const schedule = () => {
+      const handle = this.clock.setTimer(async () => {
+        if (this.state !== 'running') return;
+        await task().catch((error: unknown) =>
+          this.o.log.warn({ event: 'loop-failed', err: error }, 'periodic scheduler task failed'),
+        );
+        const index = this.loops.indexOf(handle);
+        if (index >= 0) this.loops.splice(index, 1);
+        schedule();
+      }, ms);
+      this.loops.push(handle);
+    };
+    schedule();
+  }
+
+  /** Stops timers and claiming; running handlers get `graceMs` to finish, the rest are released to the queue. */
+  async stop(graceMs = 20_000): Promise<{ finished: number; released: number }> {
+    if (this.state !== 'running') return { finished: 0, released: 0 };
+    this.state = 'stopping';
+    this.wakeTimer?.cancel();
+    this.refreshTimer?.cancel();
+    for (const loop of this.loops.splice(0)) loop.cancel();
+    await Promise.all(this.unlisten.splice(0).map((fn) => fn().catch(() => undefined)));
+    await this.ticking;
+    const outcome = await this.worker.stop(graceMs);
+    this.state = 'stopped';
+    this.o.log.info({ event: 'stopped', ...outcome }, 'scheduler stopped');
+    return outcome;
+  }
+
+  /** Resolves when no claim pass and no run is in progress (tests wait on this instead of sleeping). */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      await this.ticking;
+      await this.worker.idle();
+      if (!this.ticking && this.worker.running === 0) return;
+    }
+  }
+
+  stats(): SchedulerStats {
+    return {
+      instanceId: this.instanceId,
+      state: this.state,
+      startedAt: this.startedAt?.toISOString() ?? null,
+      schedulesKnown: this.heap.size,
+      nextWakeAt: this.wakeAt !== undefined && this.state === 'running' ? new Date(this.wakeAt).toISOString() : null,
+      fires: { ...this.counters.fires },
+      claimsLost: this.counters.claimsLost,
+      runs: { ...this.counters.runs },
+      recoveries: this.counters.recoveries,
+      running: this.worker.running,
+      concurrency: this.o.concurrency,
+      lagMs: this.lag.summary(),
+    };
+  }
+}
