@@ -1,0 +1,57 @@
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import { SignIn } from './components/auth/sign-in.tsx';
+import { Dashboard } from './components/layout/dashboard.tsx';
+import { ErrorNotice } from './components/layout/states.tsx';
+import { describeError } from './lib/errors.ts';
+import { createTrpcClient, trpc } from './lib/trpc.ts';
+
+function createQueryClient(): QueryClient {
+  const queryClient: QueryClient = new QueryClient({
+    queryCache: new QueryCache({
+      // An expired session turns every call into a 401: ask who we are again, which shows the sign-in page.
+      onError: (error) => {
+        if (describeError(error).httpStatus === 401) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
+      },
+    }),
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        // Client errors (validation, auth, not found) will not fix themselves by retrying.
+        retry: (failures, error) => (describeError(error).httpStatus ?? 500) >= 500 && failures < 2,
+      },
+    },
+  });
+  return queryClient;
+}
+
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  const [trpcClient] = useState(createTrpcClient);
+  return (
+    <trpc.Provider client={trpcClient} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>
+        <Gate />
+      </QueryClientProvider>
+    </trpc.Provider>
+  );
+}
+
+function Gate() {
+  const me = trpc.auth.me.useQuery(undefined, { staleTime: 60_000 });
+  if (me.isPending) {
+    return (
+      <p className="splash" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (me.error) {
+    return (
+      <main className="splash">
+        <ErrorNotice title="Could not reach the server" error={me.error} onRetry={() => void me.refetch()} />
+      </main>
+    );
+  }
+  return me.data ? <Dashboard viewer={me.data} /> : <SignIn />;
+}

@@ -1,0 +1,172 @@
+import { scheduleUpdateInput } from '@kpi/api/validators';
+import { type ReactNode, useId, useMemo, useState } from 'react';
+import { useNow } from '../../hooks/use-now.ts';
+import type { RunStats, Schedule, ScheduleChanges } from '../../lib/api-types.ts';
+import { describeError } from '../../lib/errors.ts';
+import { previewRuns } from '../../lib/next-runs.ts';
+import { serviceLabel } from '../../lib/services.ts';
+import { browserTimeZone } from '../../lib/time-zones.ts';
+import { CronEditor } from './cron-editor.tsx';
+import { NextRuns } from './next-runs.tsx';
+import { ScheduleStatus } from './schedule-status.tsx';
+import { TimeZoneSelect } from './time-zone-select.tsx';
+
+type Props = {
+  schedule: Schedule;
+  /** Saves the changed fields; rejects with the server's error, which is shown next to its field. */
+  onSave: (changes: ScheduleChanges) => Promise<unknown>;
+  stats?: RunStats | undefined;
+  /** A fixed clock (tests); otherwise the current time, refreshed every 30 s. */
+  now?: Date;
+  /** The viewer's zone (tests); otherwise the browser's. */
+  viewerTimeZone?: string;
+  /** Extra controls for the footer, such as "Run now". */
+  actions?: ReactNode;
+};
+
+type Draft = { cron: string; enabled: boolean; timezone: string };
+type Field = 'cron' | 'timezone' | 'enabled' | null;
+type Problem = { field: Field; message: string };
+
+// The server creates a default schedule (in Asia/Kolkata) the first time it lists a user's schedules, so a
+// schedule never saved since has created_at == updated_at. Its zone is then proposed from the browser.
+function initialDraft(schedule: Schedule, viewerZone: string): Draft {
+  const untouched = schedule.created_at === schedule.updated_at;
+  return { cron: schedule.cron, enabled: schedule.enabled, timezone: untouched ? viewerZone : schedule.timezone };
+}
+
+function changesOf(draft: Draft, schedule: Schedule): ScheduleChanges {
+  const changes: ScheduleChanges = {};
+  if (draft.cron !== schedule.cron) changes.cron = draft.cron;
+  if (draft.enabled !== schedule.enabled) changes.enabled = draft.enabled;
+  if (draft.timezone !== schedule.timezone) changes.timezone = draft.timezone;
+  return changes;
+}
+
+function fieldOf(appCode: string | null, field: string | null): Field {
+  if (field === 'cron' || field === 'timezone' || field === 'enabled') return field;
+  if (appCode === 'INVALID_CRON') return 'cron';
+  if (appCode === 'INVALID_TIMEZONE') return 'timezone';
+  return null;
+}
+
+/** One data source's schedule: what it is, when it runs next, and a form to change it. */
+export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerTimeZone, actions }: Props) {
+  const id = useId();
+  const clock = useNow();
+  const now = fixedNow ?? clock;
+  const viewerZone = viewerTimeZone ?? browserTimeZone();
+  const [draft, setDraft] = useState(() => initialDraft(schedule, viewerZone));
+  const [seenVersion, setSeenVersion] = useState(schedule.updated_at);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+
+  // A new version from the server (our save, or another tab's): start again from it.
+  if (seenVersion !== schedule.updated_at) {
+    setSeenVersion(schedule.updated_at);
+    setDraft({ cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone });
+  }
+
+  const preview = useMemo(() => previewRuns(draft.cron, draft.timezone, now), [draft.cron, draft.timezone, now]);
+  const changes = changesOf(draft, schedule);
+  const dirty = Object.keys(changes).length > 0;
+  const proposedZone = schedule.created_at === schedule.updated_at && draft.timezone !== schedule.timezone;
+
+  function edit(patch: Partial<Draft>, field: Exclude<Field, null>) {
+    setDraft((current) => ({ ...current, ...patch }));
+    setSaved(false);
+    if (problem && (problem.field === field || problem.field === null)) setProblem(null);
+  }
+
+  async function save() {
+    const parsed = scheduleUpdateInput.safeParse(changes);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      setProblem({ field: fieldOf(null, String(issue?.path[0] ?? '')), message: issue?.message ?? 'Invalid schedule' });
+      return;
+    }
+    setSaving(true);
+    setProblem(null);
+    try {
+      await onSave(parsed.data);
+      setSaved(true);
+    } catch (error) {
+      const info = describeError(error);
+      setProblem({ field: fieldOf(info.appCode, info.field), message: info.message });
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const cronError = problem?.field === 'cron' ? problem.message : preview.problem;
+  const titleId = `${id}-title`;
+  return (
+    <article className="card schedule" aria-labelledby={titleId} data-service={schedule.service}>
+      <header className="schedule-head">
+        <h3 id={titleId}>{serviceLabel(schedule.service)}</h3>
+        <label className="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            aria-checked={draft.enabled}
+            checked={draft.enabled}
+            onChange={(event) => edit({ enabled: event.target.checked }, 'enabled')}
+          />
+          <span>{draft.enabled ? 'Enabled' : 'Disabled'}</span>
+        </label>
+      </header>
+      <ScheduleStatus schedule={schedule} stats={stats} now={now} />
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save();
+        }}
+      >
+        <CronEditor cron={draft.cron} onChange={(cron) => edit({ cron }, 'cron')} error={cronError} />
+        <TimeZoneSelect
+          value={draft.timezone}
+          onChange={(timezone) => edit({ timezone }, 'timezone')}
+          now={now}
+          error={problem?.field === 'timezone' ? problem.message : null}
+          errorId={`${id}-tz-error`}
+        />
+        {proposedZone && (
+          <p className="note">
+            This schedule has never been saved: its time zone is set to yours ({draft.timezone}). Save to keep it.
+          </p>
+        )}
+        <NextRuns runs={preview.runs} timeZone={draft.timezone} viewerTimeZone={viewerZone} now={now} />
+        {!draft.enabled && preview.runs.length > 0 && (
+          <p className="hint">Disabled: these runs happen only once the schedule is enabled and saved.</p>
+        )}
+        {problem && problem.field !== 'cron' && problem.field !== 'timezone' && (
+          <p className="field-error" role="alert">
+            {problem.message}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" disabled={!dirty || saving || preview.problem !== null}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          {dirty && (
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={() => {
+                setDraft({ cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone });
+                setProblem(null);
+              }}
+            >
+              Discard changes
+            </button>
+          )}
+          {actions}
+          <span className="muted" role="status">
+            {saved && !dirty ? 'Saved.' : ''}
+          </span>
+        </div>
+      </form>
+    </article>
+  );
+}
