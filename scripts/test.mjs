@@ -3,10 +3,12 @@
 // Each missing prerequisite is said in one plain line; with CI=true it is a failure, never a silent pass.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
-const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
+const testDatabaseUrl =
+  process.env.TEST_DATABASE_URL ?? `postgres://${process.env.PGUSER ?? userInfo().username}@127.0.0.1:5432/postgres`;
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const only = process.argv.slice(2);
 const wants = (step) => only.length === 0 || only.includes(step);

@@ -68,7 +68,10 @@ export function planFire(row: DueRow, policy: FirePolicy): Planned {
       nextRunAt = computeNextRun(row.cron_expression, row.timezone, new Date(due));
     } else {
       // Missed (the instance was down or stalled): one run for the latest missed fire, none for the others.
-      const latest = cronFor(row.cron_expression, row.timezone).previousRuns(1, policy.now)[0]?.getTime() ?? due;
+      const latest =
+        cronFor(row.cron_expression, row.timezone)
+          .previousRuns(1, new Date(now + 1))[0]
+          ?.getTime() ?? due;
       scheduledFor = Math.max(latest, due);
       nextRunAt = computeNextRun(row.cron_expression, row.timezone, policy.now);
       if (now - scheduledFor <= policy.graceMs) {

@@ -71,6 +71,12 @@ export class FakeClock implements Clock {
     this.set(new Date(this.current + ms));
   }
 
+  /** When the earliest pending timer is due, or undefined when none is. */
+  nextTimerAt(): Date | undefined {
+    if (this.timers.length === 0) return undefined;
+    return new Date(Math.min(...this.timers.map((timer) => timer.at)));
+  }
+
   pendingTimers(): number {
     return this.timers.length;
   }

@@ -22,40 +22,54 @@ type ClaimedRow = {
   timezone: string | null;
 };
 
-/** Takes up to `limit` queued runs that are due, leasing each to this worker until `lockedUntil`. */
+/**
+ * Takes up to `limit` queued runs that are due, leasing each to this worker until `lockedUntil`.
+ * Cron and recovery runs of a schedule that was disabled while they waited are not run: they are
+ * closed as skipped in the same statement (a manual run always runs: someone asked for it).
+ */
 export async function claimQueuedRuns(
   db: Db,
   options: { now: Date; limit: number; workerId: string; lockedUntil: Date },
-): Promise<ClaimedRun[]> {
+): Promise<{ runs: ClaimedRun[]; skipped: number }> {
   const rows = await withService(db, (tx) =>
-    queryRows<ClaimedRow>(
+    queryRows<ClaimedRow & { status: string }>(
       tx,
       sql`WITH picked AS (
-            SELECT id FROM job_runs
-            WHERE status = 'queued' AND run_after <= ${options.now}
-            ORDER BY run_after, id
+            SELECT r.id, (r.trigger <> 'manual' AND s.enabled IS FALSE) AS cancelled
+            FROM job_runs r LEFT JOIN job_schedules s ON s.id = r.schedule_id
+            WHERE r.status = 'queued' AND r.run_after <= ${options.now}
+            ORDER BY r.run_after, r.id
             LIMIT ${options.limit}
-            FOR UPDATE SKIP LOCKED
+            FOR UPDATE OF r SKIP LOCKED
           )
           UPDATE job_runs r
-          SET status = 'running', attempt = r.attempt + 1, locked_by = ${options.workerId},
-              locked_until = ${options.lockedUntil}, started_at = ${options.now}, finished_at = NULL,
+          SET status = CASE WHEN picked.cancelled THEN 'skipped' ELSE 'running' END,
+              attempt = CASE WHEN picked.cancelled THEN r.attempt ELSE r.attempt + 1 END,
+              locked_by = CASE WHEN picked.cancelled THEN NULL ELSE ${options.workerId} END,
+              locked_until = CASE WHEN picked.cancelled THEN NULL ELSE ${options.lockedUntil}::timestamptz END,
+              started_at = CASE WHEN picked.cancelled THEN NULL ELSE ${options.now}::timestamptz END,
+              finished_at = CASE WHEN picked.cancelled THEN ${options.now}::timestamptz END,
+              error = CASE WHEN picked.cancelled THEN 'schedule was disabled before the run started' ELSE r.error END,
+              error_class = CASE WHEN picked.cancelled THEN 'Skipped' ELSE r.error_class END,
               updated_at = ${options.now}
           FROM picked WHERE r.id = picked.id
-          RETURNING r.id, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts,
+          RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts,
             (SELECT s.timezone FROM job_schedules s WHERE s.user_id = r.user_id AND s.service = r.service) AS timezone`,
     ),
   );
-  return rows.map((row) => ({
-    id: Number(row.id),
-    userId: row.user_id,
-    service: row.service,
-    trigger: row.trigger,
-    scheduledFor: new Date(row.scheduled_for),
-    attempt: row.attempt,
-    maxAttempts: row.max_attempts,
-    timezone: row.timezone ?? 'UTC',
-  }));
+  const runs = rows
+    .filter((row) => row.status === 'running')
+    .map((row) => ({
+      id: Number(row.id),
+      userId: row.user_id,
+      service: row.service,
+      trigger: row.trigger,
+      scheduledFor: new Date(row.scheduled_for),
+      attempt: row.attempt,
+      maxAttempts: row.max_attempts,
+      timezone: row.timezone ?? 'UTC',
+    }));
+  return { runs, skipped: rows.length - runs.length };
 }
 
 /** Extends a lease this worker still holds; false means it was taken back (the handler must stop). */

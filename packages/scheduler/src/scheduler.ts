@@ -74,6 +74,7 @@ export class EnhancedScheduler {
   private tickAgain = false;
   private readonly toRefresh = new Set<number>();
   private refreshTimer: TimerHandle | undefined;
+  private refreshing: Promise<void> | undefined;
   private lastReconcile = 0;
 
   constructor(options: SchedulerOptions) {
@@ -134,7 +135,14 @@ export class EnhancedScheduler {
       this.refreshTimer = undefined;
       const ids = [...this.toRefresh];
       this.toRefresh.clear();
-      void this.refresh(ids).then(() => this.tick());
+      this.refreshing = this.refresh(ids)
+        .then(() => this.tick())
+        .catch((error: unknown) =>
+          this.o.log.warn({ event: 'refresh-failed', err: error }, 'could not re-read changed schedules'),
+        )
+        .finally(() => {
+          this.refreshing = undefined;
+        });
     }, 10);
   }
 
@@ -335,9 +343,10 @@ export class EnhancedScheduler {
   /** Resolves when no claim pass and no run is in progress (tests wait on this instead of sleeping). */
   async whenIdle(): Promise<void> {
     for (;;) {
+      await this.refreshing;
       await this.ticking;
       await this.worker.idle();
-      if (!this.ticking && this.worker.running === 0) return;
+      if (!this.refreshing && !this.ticking && this.worker.running === 0) return;
     }
   }
 

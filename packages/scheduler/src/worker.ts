@@ -55,13 +55,14 @@ export class Worker {
         this.pumpAgain = false;
         while (!this.stopped && this.active.size < this.options.concurrency) {
           const now = this.options.clock.now();
-          const runs = await claimQueuedRuns(this.options.db, {
+          const { runs, skipped } = await claimQueuedRuns(this.options.db, {
             now,
             limit: this.options.concurrency - this.active.size,
             workerId: this.options.workerId,
             lockedUntil: new Date(now.getTime() + this.options.leaseMs),
           });
-          if (runs.length === 0) break;
+          if (skipped > 0) this.options.counters.runs.skipped += skipped;
+          if (runs.length === 0 && skipped === 0) break;
           for (const run of runs) this.start(run);
         }
       } while (this.pumpAgain && !this.stopped);
