@@ -14,6 +14,7 @@ export class SchemaWatch {
     private readonly database: Database,
     private readonly log: Logger,
     private readonly recheckMs: number,
+    private readonly migrationsDir?: string,
   ) {}
 
   isReady(): boolean {
@@ -31,7 +32,7 @@ export class SchemaWatch {
 
   private async check(first: boolean): Promise<void> {
     try {
-      await applyMigrations(this.database);
+      await applyMigrations(this.database, this.migrationsDir);
     } catch (error) {
       if (first)
         this.log.warn({ event: 'migrations-failed', err: error }, 'could not apply migrations; checking the schema as it is');

@@ -20,7 +20,14 @@ export function testDeps(database: Database, overrides: Partial<ApiDeps['setting
 /** The real application over a test database, driven with inject(). */
 export async function buildTestApp(
   database: Database,
-  options: { deps?: ApiDeps; bodyLimitBytes?: number; loginMaxAttempts?: number; schemaReady?: () => boolean } = {},
+  options: {
+    deps?: ApiDeps;
+    bodyLimitBytes?: number;
+    loginMaxAttempts?: number;
+    schemaReady?: () => boolean;
+    scheduler?: () => 'running' | 'disabled' | 'waiting';
+    extend?: (app: FastifyInstance) => void | Promise<void>;
+  } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
   return buildApp({
@@ -33,8 +40,9 @@ export async function buildTestApp(
         await database.db.execute(sql`SELECT 1`);
       },
       schemaReady: options.schemaReady ?? (() => true),
-      scheduler: () => 'disabled',
+      scheduler: options.scheduler ?? (() => 'disabled'),
     },
+    extend: options.extend,
   });
 }
 
