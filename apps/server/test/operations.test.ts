@@ -22,7 +22,7 @@ describe.each(suites)('operations on %s: readiness, metrics, waiting for the sch
     cleanups.push(() => database.close());
     // A database the app cannot migrate (we simulate it by pointing the watch at an empty migrations folder).
     const watch = new SchemaWatch(database, silentLog, 100, '/nonexistent-migrations-folder');
-    let schedulerState: 'waiting' | 'running' = 'waiting';
+    let schedulerState = 'waiting' as 'waiting' | 'running';
     const scheduler = new EnhancedScheduler({ db: database.db, clock: systemClock, log: silentLog, handlers: sampleRegistry() });
     cleanups.push(async () => void (await scheduler.stop(500)));
     const app = await buildTestApp(database, { schemaReady: () => watch.isReady(), scheduler: () => schedulerState });
