@@ -19,6 +19,11 @@ async function failureMessage(response: Response): Promise<string> {
   return `Sign-in failed (HTTP ${response.status})`;
 }
 
+function isMeQuery(key: readonly unknown[]): boolean {
+  const path = key[0];
+  return Array.isArray(path) && path[0] === 'auth' && path[1] === 'me';
+}
+
 /** Sign-in and sign-out go through the REST routes that set and clear the httpOnly session cookie. */
 export function useAuth() {
   const utils = trpc.useUtils();
@@ -44,9 +49,11 @@ export function useAuth() {
     try {
       await postJson('/api/auth/logout', {});
     } finally {
-      // Whatever the answer, nothing of this user's data may stay on screen or in the cache.
-      queryClient.clear();
+      // Whatever the answer, nothing of this user's data may stay on screen or in the cache. "Who am I"
+      // becomes null (which shows the sign-in page) and everything else is dropped.
       utils.auth.me.setData(undefined, null);
+      queryClient.removeQueries({ predicate: (query) => !isMeQuery(query.queryKey) });
+      queryClient.getMutationCache().clear();
       setPending(false);
     }
   }

@@ -56,6 +56,8 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 /** "in 3 hours", "5 minutes ago". */
 export function formatRelative(value: Date | string, now: Date): string {
   const diff = (typeof value === 'string' ? Date.parse(value) : value.getTime()) - now.getTime();
+  // `now` ticks every 30 s, so an event that just happened can look a few seconds in the future.
+  if (Math.abs(diff) < 45_000) return diff > 0 && diff > 5_000 ? 'in under a minute' : 'just now';
   for (const [unit, size] of UNITS) {
     if (Math.abs(diff) >= size || unit === 'second') return relative.format(Math.round(diff / size), unit);
   }

@@ -53,7 +53,7 @@ export function ScheduleStatus({ schedule, stats, now }: Props) {
           {stats && stats.runs_total > 0 && (
             <span className="muted">
               {' '}
-              · {stats.runs_total} runs
+              · {stats.runs_total} {stats.runs_total === 1 ? 'run' : 'runs'}
               {stats.success_rate !== null && `, ${percent(stats.success_rate)}% succeeded`}
               {stats.average_duration_ms !== null && `, ${formatDuration(stats.average_duration_ms)} on average`}
             </span>

@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { screenshot, signIn } from '../support/app.ts';
+import { USERS } from '../support/users.ts';
+
+test('a signed-out visitor sees the sign-in page, and a wrong password is refused clearly', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'KPI sync scheduler' })).toBeVisible();
+  await screenshot(page, 'sign-in');
+  await page.getByLabel('E-mail').fill(USERS.alice.email);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('E-mail or password is wrong');
+  await screenshot(page, 'sign-in-error');
+});
+
+test('signs in, stays signed in across a reload, and signs out', async ({ page }) => {
+  await signIn(page, 'alice');
+  await expect(page.getByText(USERS.alice.email)).toBeVisible();
+  await expect(page.getByRole('article', { name: /^(Meta Ads|Google Analytics 4|Shopify)$/ })).toHaveCount(3);
+  await screenshot(page, 'dashboard-desktop');
+
+  await page.reload();
+  await expect(page.getByText(USERS.alice.email)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText(USERS.alice.email)).toHaveCount(0);
+  // The session is gone on the server too, not just hidden.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  const me = await page.request.get('/api/auth/me');
+  expect(me.status()).toBe(401);
+});

@@ -1,0 +1,42 @@
+import { expect, test } from '@playwright/test';
+import { scheduleCard, screenshot, signIn } from '../support/app.ts';
+
+test('"Run now" shows the job, then its success; history and sample KPIs follow', async ({ page }) => {
+  await signIn(page, 'runner');
+  await expect(page.locator('#runs').getByText('No runs yet')).toBeVisible();
+  await expect(page.locator('#kpis').getByText('No KPIs yet')).toBeVisible();
+
+  const card = scheduleCard(page, 'Google Analytics 4');
+  await card.getByRole('button', { name: 'Run now' }).click();
+  const status = card.locator('.run-now-status');
+  await expect(status).toContainText(/Job job-\d+/);
+  const jobId = (await status.locator('code').textContent()) ?? '';
+  // The scheduler worker in the server takes the queued run within about a second.
+  await expect(status.locator('.badge')).toHaveText('succeeded', { timeout: 20_000 });
+  await expect(card.getByRole('button', { name: 'Run now' })).toBeEnabled();
+  await expect(card.locator('.facts')).toContainText('Succeeded');
+
+  const row = page.locator(`#runs tr[data-job="${jobId}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.locator('td[data-label="Status"]')).toHaveText('succeeded');
+  await expect(row.locator('td[data-label="Trigger"]')).toHaveText('manual');
+  await expect(row.locator('td[data-label="Source"]')).toHaveText('Google Analytics 4');
+
+  const kpi = page.getByRole('article', { name: 'Google Analytics 4 KPIs' });
+  await expect(kpi).toBeVisible();
+  await expect(kpi.getByText('Sample data')).toBeVisible();
+  await screenshot(page, 'run-succeeded');
+
+  // Filters: the run is found under its service and status, and not under another.
+  const runs = page.locator('#runs');
+  await runs.getByRole('combobox', { name: 'Status' }).selectOption('failed');
+  await expect(runs.getByText('No runs match these filters.')).toBeVisible();
+  await runs.getByRole('combobox', { name: 'Status' }).selectOption('succeeded');
+  await runs.getByRole('combobox', { name: 'Data source' }).selectOption('ga4');
+  await expect(row).toBeVisible();
+  await screenshot(runs, 'run-history');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect(row.locator('td[data-label="Status"]')).toBeVisible();
+  await screenshot(runs, 'mobile-run-history');
+  await screenshot(card, 'mobile-run-now');
+});

@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { screenshot, signIn } from '../support/app.ts';
+
+test('creates an API token shown once, which works as a bearer token, and revokes it', async ({ page }) => {
+  await signIn(page, 'layout');
+  const tokens = page.locator('#tokens');
+  await expect(tokens.getByText('No API tokens yet.')).toBeVisible();
+  await tokens.getByLabel('New token name').fill('reporting');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const secret = tokens.getByRole('textbox', { name: 'New API token' });
+  await expect(secret).toBeVisible();
+  const token = await secret.inputValue();
+  expect(token.length).toBeGreaterThan(20);
+  await expect(tokens.getByText('it will not be shown again')).toBeVisible();
+  await screenshot(tokens, 'token-created');
+
+  const asService = await page.request.get('/api/schedules', { headers: { authorization: `Bearer ${token}` } });
+  expect(asService.status()).toBe(200);
+
+  await tokens.getByRole('button', { name: 'Done' }).click();
+  await expect(secret).toHaveCount(0);
+  await tokens.getByRole('button', { name: 'Revoke…' }).click();
+  await tokens.getByRole('button', { name: 'Revoke “reporting”' }).click();
+  await expect(tokens.getByText('revoked', { exact: true })).toBeVisible();
+  const afterRevoke = await page.request.get('/api/schedules', { headers: { authorization: `Bearer ${token}` } });
+  expect(afterRevoke.status()).toBe(401);
+});
+
+test('fits a 375 px wide screen without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.goto('/');
+  await screenshot(page, 'mobile-sign-in');
+  await signIn(page, 'layout');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, 'mobile-dashboard');
+  await screenshot(page.getByRole('article', { name: 'Meta Ads', exact: true }), 'mobile-schedule-card');
+});
+
+test('every control can be reached and used from the keyboard', async ({ page }) => {
+  await signIn(page, 'layout');
+  const focusable = await page.evaluate(() => {
+    const unlabeled: string[] = [];
+    for (const element of document.querySelectorAll<HTMLElement>('input, select, button')) {
+      const labelled =
+        (element as HTMLInputElement).labels?.length ||
+        element.getAttribute('aria-label') ||
+        element.getAttribute('aria-labelledby') ||
+        (element.tagName === 'BUTTON' && element.textContent?.trim());
+      if (!labelled) unlabeled.push(element.outerHTML.slice(0, 80));
+    }
+    return unlabeled;
+  });
+  expect(focusable).toEqual([]);
+  // Tab from the top reaches the first schedule's toggle, and Space flips it.
+  const toggle = page.getByRole('article', { name: 'Meta Ads', exact: true }).getByRole('switch');
+  for (let i = 0; i < 12 && !(await toggle.evaluate((el) => el === document.activeElement)); i++)
+    await page.keyboard.press('Tab');
+  await expect(toggle).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(toggle).toBeChecked();
+});
