@@ -6,7 +6,7 @@ export type PresetParams = { minute: number; hour: number; weekday: number; dayO
 export const PRESETS: ReadonlyArray<{ kind: PresetKind; label: string }> = [
   { kind: 'hourly', label: 'Every hour' },
   { kind: 'daily', label: 'Every day' },
-  { kind: 'weekdays', label: 'Weekdays (Monday to Friday)' },
+  { kind: 'weekdays', label: 'Weekdays (Mon–Fri)' },
   { kind: 'weekly', label: 'Once a week' },
   { kind: 'monthly', label: 'Once a month' },
   { kind: 'custom', label: 'Custom cron expression' },

@@ -25,8 +25,8 @@ export function utcOffsetMinutes(timeZone: string, at: Date): number {
 const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** "Mon, 30 Mar 2026, 02:00 GMT+1" style: date, 24-hour time and the zone's short name. */
-export function formatDateTime(value: Date | string, timeZone?: string): string {
-  const key = timeZone ?? '';
+export function formatDateTime(value: Date | string, timeZone?: string, withSeconds = false): string {
+  const key = `${timeZone ?? ''}|${withSeconds}`;
   let formatter = dateTimeFormatters.get(key);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat(undefined, {
@@ -37,6 +37,7 @@ export function formatDateTime(value: Date | string, timeZone?: string): string 
       year: 'numeric',
       hour: '2-digit',
       minute: '2-digit',
+      ...(withSeconds ? { second: '2-digit' } : {}),
       hourCycle: 'h23',
       timeZoneName: 'short',
     });

@@ -1,10 +1,10 @@
 import { findDstChanges } from '../../lib/next-runs.ts';
 import { formatDateTime } from '../../lib/time.ts';
 
-type Props = { runs: Date[]; timeZone: string; viewerTimeZone: string; now: Date };
+type Props = { runs: Date[]; timeZone: string; viewerTimeZone: string; now: Date; withSeconds?: boolean };
 
 /** The next fires in the schedule's zone and, when it differs, in the viewer's; with a note where clocks change. */
-export function NextRuns({ runs, timeZone, viewerTimeZone, now }: Props) {
+export function NextRuns({ runs, timeZone, viewerTimeZone, now, withSeconds = false }: Props) {
   if (runs.length === 0) return null;
   const showViewer = viewerTimeZone !== timeZone;
   const changes = findDstChanges(runs, showViewer ? [timeZone, viewerTimeZone] : [timeZone], now);
@@ -14,8 +14,8 @@ export function NextRuns({ runs, timeZone, viewerTimeZone, now }: Props) {
       <ol>
         {runs.map((run) => (
           <li key={run.toISOString()}>
-            <time dateTime={run.toISOString()}>{formatDateTime(run, timeZone)}</time>
-            {showViewer && <span className="muted"> · your time {formatDateTime(run, viewerTimeZone)}</span>}
+            <time dateTime={run.toISOString()}>{formatDateTime(run, timeZone, withSeconds)}</time>
+            {showViewer && <span className="muted"> · your time {formatDateTime(run, viewerTimeZone, withSeconds)}</span>}
           </li>
         ))}
       </ol>

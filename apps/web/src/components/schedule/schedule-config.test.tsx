@@ -164,7 +164,7 @@ describe('ScheduleConfig time zone', () => {
     const select = screen.getByRole<HTMLSelectElement>('combobox', { name: 'Time zone' });
     expect(select.value).toBe('America/New_York');
     expect(select.selectedOptions[0]?.textContent).toMatch(/^America\/New York \(UTC-04:00\)$/);
-    expect(screen.getByText(/never been saved/)).toBeTruthy();
+    expect(screen.getByText(/Never saved yet/)).toBeTruthy();
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Save' }).disabled).toBe(false);
   });
 

@@ -71,7 +71,8 @@ export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerT
   const preview = useMemo(() => previewRuns(draft.cron, draft.timezone, now), [draft.cron, draft.timezone, now]);
   const changes = changesOf(draft, schedule);
   const dirty = Object.keys(changes).length > 0;
-  const proposedZone = schedule.created_at === schedule.updated_at && draft.timezone !== schedule.timezone;
+  const proposedZone =
+    schedule.created_at === schedule.updated_at && draft.timezone === viewerZone && viewerZone !== schedule.timezone;
 
   function edit(patch: Partial<Draft>, field: Exclude<Field, null>) {
     setDraft((current) => ({ ...current, ...patch }));
@@ -133,10 +134,17 @@ export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerT
         />
         {proposedZone && (
           <p className="note">
-            This schedule has never been saved: its time zone is set to yours ({draft.timezone}). Save to keep it.
+            Never saved yet: the time zone is proposed from your browser ({viewerZone}) instead of the default {schedule.timezone}
+            . Save to keep it.
           </p>
         )}
-        <NextRuns runs={preview.runs} timeZone={draft.timezone} viewerTimeZone={viewerZone} now={now} />
+        <NextRuns
+          runs={preview.runs}
+          timeZone={draft.timezone}
+          viewerTimeZone={viewerZone}
+          now={now}
+          withSeconds={draft.cron.trim().split(/\s+/).length === 6}
+        />
         {!draft.enabled && preview.runs.length > 0 && (
           <p className="hint">Disabled: these runs happen only once the schedule is enabled and saved.</p>
         )}
