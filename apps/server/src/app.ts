@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
-import type { ApiDeps } from '@kpi/api';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type ApiDeps, AppError } from '@kpi/api';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { LoginLimiter } from './login-limiter.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
@@ -9,6 +9,7 @@ import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerSchedulerRoutes } from './routes/scheduler.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
@@ -34,6 +35,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: 'x-request-id',
     routerOptions: { maxParamLength: 200 },
+    // The router's own refusals (a path segment over maxParamLength, bad percent-encoding) answer in our error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const appError =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('VALIDATION_ERROR', 'A path segment is too long')
+          : error.code === 'FST_ERR_BAD_URL'
+            ? new AppError('VALIDATION_ERROR', 'The URL is not valid')
+            : new AppError('INTERNAL_ERROR', 'Internal server error');
+      void (reply as FastifyReply).status(appError.status).send(appError.toBody());
+    },
   });
   registerErrorHandling(app);
   await app.register(fastifyCookie);
@@ -44,6 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTokenRoutes(app, options.deps);
   registerRunRoutes(app, options.deps);
   registerSchedulerRoutes(app, options.deps);
+  registerOpenApiRoute(app);
   await registerTrpc(app, options.deps);
   await options.extend?.(app);
   await registerWeb(app, options.webDistDir ?? '');
