@@ -1,4 +1,4 @@
-import { type ApiDeps, appRouter, type Context, toAppError } from '@kpi/api';
+import { type ApiDeps, AppError, appRouter, type Context, toAppError } from '@kpi/api';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance } from 'fastify';
 
@@ -6,6 +6,15 @@ import type { FastifyInstance } from 'fastify';
 export const TRPC_MAX_BATCH_SIZE = 20;
 
 export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  // tRPC's fastify adapter hands a multipart body to its JSON code as a raw stream and fails with a 500
+  // (a circular JSON.stringify); no procedure takes form data, so anything but JSON is refused up front.
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST' || !request.url.startsWith('/trpc/')) return;
+    const type = request.headers['content-type'];
+    if (type !== undefined && !/^application\/json\b/i.test(type)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+    }
+  });
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {

@@ -43,7 +43,8 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ApiDeps): voi
   app.put('/api/schedules/:service', async (request) => {
     const viewer = requireViewer(request);
     const service = parseService((request.params as { service: string }).service);
-    const input = scheduleUpdateInput.parse(request.body ?? {});
+    // No body at all is an empty update; a JSON `null` body is not an object and is refused like any other.
+    const input = scheduleUpdateInput.parse(request.body === undefined ? {} : request.body);
     const data = await updateSchedule(deps, viewer.id, service, input);
     return { success: true, data };
   });
