@@ -34,7 +34,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: 'x-request-id',
-    routerOptions: { maxParamLength: 200 },
+    // Room for a full tRPC batch path (20 procedure names joined by commas), no more.
+    routerOptions: { maxParamLength: 1024 },
     // The router's own refusals (a path segment over maxParamLength, bad percent-encoding) answer in our error shape.
     frameworkErrors: (error, _request, reply) => {
       const appError =
