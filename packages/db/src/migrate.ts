@@ -24,7 +24,16 @@ export async function applyMigrations(database: Database, dir = MIGRATIONS_DIR):
   return scripts.map((s) => s.name);
 }
 
-export const REQUIRED_TABLES = ['users', 'sessions', 'api_tokens', 'job_schedules', 'job_runs', 'kpi_snapshots'] as const;
+export const REQUIRED_TABLES = [
+  'users',
+  'sessions',
+  'api_tokens',
+  'job_schedules',
+  'job_runs',
+  'kpi_snapshots',
+  'connections',
+  'sheet_destinations',
+] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */
 export async function missingTables(database: Database): Promise<string[]> {

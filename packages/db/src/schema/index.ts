@@ -1,4 +1,5 @@
 export * from './api-tokens.ts';
+export * from './connections.ts';
 export * from './job-runs.ts';
 export * from './job-schedules.ts';
 export * from './kpi-snapshots.ts';

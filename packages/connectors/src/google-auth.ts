@@ -1,0 +1,106 @@
+import { createSign } from 'node:crypto';
+import { ConnectorError, type Target } from './errors.ts';
+import { formBody, httpRequest } from './http.ts';
+import type { ConnectorSettings } from './settings.ts';
+import type { CredentialState, PersistCredential } from './store.ts';
+
+export const GOOGLE_SCOPES = {
+  ga4: 'https://www.googleapis.com/auth/analytics.readonly',
+  sheets: 'https://www.googleapis.com/auth/spreadsheets',
+};
+
+type TokenAnswer = {
+  access_token?: string;
+  expires_in?: number;
+  refresh_token?: string;
+  error?: string;
+  error_description?: string;
+};
+
+/**
+ * An access token for a Google credential: the cached one while it has a minute left, else a new one
+ * from the token endpoint (refresh-token or service-account JWT grant). A refresh token the endpoint
+ * rotates is persisted at once, before the access token is used: losing it would lose the connection.
+ */
+export async function googleAccessToken(
+  settings: ConnectorSettings,
+  credential: CredentialState,
+  persist: PersistCredential,
+  options: { target: Target; scope: string; now: Date; signal?: AbortSignal; force?: boolean },
+): Promise<string> {
+  const { secret } = credential;
+  const cached = typeof secret.accessToken === 'string' ? secret.accessToken : undefined;
+  if (
+    !options.force &&
+    cached &&
+    credential.tokenExpiresAt &&
+    credential.tokenExpiresAt.getTime() - options.now.getTime() > 60_000
+  ) {
+    return cached;
+  }
+  let fields: Record<string, string>;
+  if (credential.kind === 'service_account') {
+    fields = {
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options.scope, options.now),
+    };
+  } else {
+    const clientId = str(secret.clientId) ?? settings.google?.clientId;
+    const clientSecret = str(secret.clientSecret) ?? settings.google?.clientSecret;
+    const refreshToken = str(secret.refreshToken);
+    if (!clientId || !clientSecret || !refreshToken) {
+      throw new ConnectorError(
+        'The Google credential needs a refresh token and an OAuth client id and secret',
+        'config',
+        options.target,
+      );
+    }
+    fields = { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken };
+  }
+  const response = await httpRequest(settings, settings.googleOAuthTokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: formBody(fields),
+    target: options.target,
+    signal: options.signal,
+  });
+  const answer = (typeof response.body === 'object' && response.body ? response.body : {}) as TokenAnswer;
+  if (response.status >= 500)
+    throw new ConnectorError(`Google sign-in answered HTTP ${response.status}`, 'transient', options.target);
+  if (response.status !== 200 || !answer.access_token) {
+    // invalid_grant: the refresh token expired or was revoked (or the key was deleted): only the user can fix it.
+    const description = answer.error_description ? ` (${answer.error_description})` : '';
+    if (answer.error === 'invalid_grant') {
+      throw new ConnectorError(`Google refused the saved sign-in${description}. Reconnect Google.`, 'auth', options.target);
+    }
+    throw new ConnectorError(
+      `Google sign-in failed: ${answer.error ?? `HTTP ${response.status}`}${description}`,
+      'config',
+      options.target,
+    );
+  }
+  const next = {
+    ...secret,
+    accessToken: answer.access_token,
+    ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
+  };
+  await persist({ secret: next, tokenExpiresAt: new Date(options.now.getTime() + (answer.expires_in ?? 3600) * 1000) });
+  return answer.access_token;
+}
+
+/** RS256-signed assertion for the jwt-bearer grant, so the token URL stays configurable (no SDK). */
+function serviceAccountJwt(secret: Record<string, unknown>, audience: string, scope: string, now: Date): string {
+  const email = str(secret.clientEmail);
+  const key = str(secret.privateKey);
+  if (!email || !key) throw new ConnectorError('The service-account key needs client_email and private_key', 'config', 'source');
+  const iat = Math.floor(now.getTime() / 1000);
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: email, scope, aud: audience, iat, exp: iat + 3600 })}`;
+  try {
+    return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
+  } catch {
+    throw new ConnectorError('The service-account private key could not be read', 'config', 'source');
+  }
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);

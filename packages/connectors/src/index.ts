@@ -1,0 +1,11 @@
+export { ConnectorError, type Failure, statusAfter, type Target } from './errors.ts';
+export { ga4Kpis, runGa4Report } from './ga4.ts';
+export { GOOGLE_SCOPES } from './google-auth.ts';
+export { type ConnectorDeps, connectorHandler, connectorRegistry } from './handler.ts';
+export { DEFAULT_TABS, KPI_COLUMNS, SOURCE_NAMES, sheetHeader } from './kpi-rows.ts';
+export { fetchMetaInsights, metaKpis } from './meta.ts';
+export { type ProbeOutcome, testConnection, testSheet } from './probe.ts';
+export { connectionAad, loadOrCreateKeyFile, SECRETS_KEY_FILE, SecretBox, SecretsUnavailableError, sheetAad } from './secrets.ts';
+export { type ConnectorSettings, DEFAULT_CONNECTOR_SETTINGS } from './settings.ts';
+export { sheetsApi, writeKpiRow } from './sheets.ts';
+export { fetchShopifyOrders, shopifyKpis } from './shopify.ts';

@@ -1,0 +1,92 @@
+import type { ConnectionStatus, Db, Service } from '@kpi/db';
+import { ConnectorError, statusAfter } from './errors.ts';
+import { GOOGLE_SCOPES } from './google-auth.ts';
+import type { ConnectorDeps } from './handler.ts';
+import { DEFAULT_TABS } from './kpi-rows.ts';
+import { a1, sheetsApi } from './sheets.ts';
+import { googleCaller, probeSource } from './sources.ts';
+import { loadConnection, loadSheet, markConnection, markSheet, openConnection, openSheet } from './store.ts';
+
+export type ProbeOutcome = { ok: boolean; status: ConnectionStatus; message: string };
+
+/**
+ * "Test connection": one cheap call with the saved credential, answered in plain words, and recorded on
+ * the connection (status, last_checked_at, last_error) exactly as a sync would record it.
+ */
+export async function testConnection(
+  deps: ConnectorDeps,
+  db: Db,
+  userId: number,
+  service: Service,
+  signal?: AbortSignal,
+): Promise<ProbeOutcome | undefined> {
+  const row = await loadConnection(db, userId, service);
+  if (!row) return undefined;
+  try {
+    const message = await probeSource(
+      service,
+      { settings: deps.settings, now: new Date(), signal },
+      openConnection(db, deps.box, row),
+    );
+    await markConnection(db, userId, service, { status: 'ok', error: null });
+    return { ok: true, status: 'ok', message };
+  } catch (error) {
+    const failed = asConnectorError(error);
+    const status = statusAfter(failed.failure);
+    await markConnection(db, userId, service, { status, error: failed.message });
+    return { ok: false, status: status ?? row.status, message: explain(failed) };
+  }
+}
+
+/** Reads the first cell of each tab the sync writes: proves the credential, the spreadsheet and the tabs. */
+export async function testSheet(
+  deps: ConnectorDeps,
+  db: Db,
+  userId: number,
+  signal?: AbortSignal,
+): Promise<ProbeOutcome | undefined> {
+  const row = await loadSheet(db, userId);
+  if (!row) return undefined;
+  try {
+    const opened = openSheet(db, deps.box, row);
+    const context = { settings: deps.settings, now: new Date(), signal };
+    const api = sheetsApi(
+      deps.settings,
+      googleCaller(context, opened.credential, opened.persist, 'sheet', GOOGLE_SCOPES.sheets),
+      row.spreadsheetId,
+      signal,
+    );
+    const tabs = (['meta', 'ga4', 'shopify'] as const).map((service) => row.tabs[service] ?? DEFAULT_TABS[service]);
+    for (const tab of new Set(tabs)) {
+      await api.get(a1(tab, 'A1:A1')).catch((error: unknown) => {
+        if (error instanceof ConnectorError && error.failure === 'config') {
+          throw new ConnectorError(
+            `The spreadsheet has no tab named "${tab}": create it or change the tab name`,
+            'config',
+            'sheet',
+          );
+        }
+        throw error;
+      });
+    }
+    await markSheet(db, userId, { status: 'ok', error: null });
+    return { ok: true, status: 'ok', message: `Spreadsheet reachable; tabs ${[...new Set(tabs)].join(', ')} are ready.` };
+  } catch (error) {
+    const failed = asConnectorError(error);
+    const status = statusAfter(failed.failure);
+    await markSheet(db, userId, { status, error: failed.message });
+    return { ok: false, status: status ?? row.status, message: explain(failed) };
+  }
+}
+
+function asConnectorError(error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  // Anything unclassified (a bug, an unexpected body) is reported without its internals.
+  return new ConnectorError('The test failed unexpectedly; try again later', 'transient', 'source');
+}
+
+function explain(error: ConnectorError): string {
+  if (error.failure === 'rate_limited') return `${error.message}. The credential works; the API asked us to slow down.`;
+  if (error.failure === 'transient') return `${error.message}. This is usually temporary; test again in a few minutes.`;
+  return error.message;
+}

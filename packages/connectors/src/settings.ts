@@ -1,0 +1,37 @@
+/** Where each API lives and which app credentials the operator configured (all from apps/server config). */
+export type ConnectorSettings = {
+  metaBaseUrl: string;
+  metaApiVersion: string;
+  ga4BaseUrl: string;
+  googleOAuthTokenUrl: string;
+  googleAuthUrl: string;
+  /** `https://{shop}`: `{shop}` is replaced by the shop domain; the Admin API paths are appended. */
+  shopifyBaseUrlTemplate: string;
+  shopifyApiVersion: string;
+  sheetsBaseUrl: string;
+  google?: { clientId: string; clientSecret: string };
+  meta?: { appId: string; appSecret: string };
+  shopify?: { clientId: string; clientSecret: string };
+  /** Per HTTP request. */
+  requestTimeoutMs: number;
+  /** Injected in tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+};
+
+export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {
+  metaBaseUrl: 'https://graph.facebook.com',
+  metaApiVersion: 'v26.0',
+  ga4BaseUrl: 'https://analyticsdata.googleapis.com',
+  googleOAuthTokenUrl: 'https://oauth2.googleapis.com/token',
+  googleAuthUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+  shopifyBaseUrlTemplate: 'https://{shop}',
+  shopifyApiVersion: '2026-07',
+  sheetsBaseUrl: 'https://sheets.googleapis.com',
+  requestTimeoutMs: 30_000,
+};
+
+export function shopBaseUrl(settings: ConnectorSettings, shop: string): string {
+  return settings.shopifyBaseUrlTemplate.replace('{shop}', shop).replace(/\/+$/, '');
+}
+
+export const trimSlash = (url: string): string => url.replace(/\/+$/, '');

@@ -1,0 +1,142 @@
+import { nextDate, startOfDayIso } from './dates.ts';
+import { ConnectorError } from './errors.ts';
+import { type HttpResponse, httpRequest, retryAfterHeader } from './http.ts';
+import { type KpiRow, sumMoney } from './kpi-rows.ts';
+import { type ConnectorSettings, shopBaseUrl } from './settings.ts';
+
+type Cost = {
+  requestedQueryCost?: number;
+  actualQueryCost?: number | null;
+  throttleStatus?: { maximumAvailable?: number; currentlyAvailable?: number; restoreRate?: number };
+};
+type GraphqlAnswer<T> = {
+  data?: T;
+  errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+  extensions?: { cost?: Cost };
+};
+type Money = { amount: string; currencyCode: string };
+type OrdersPage = {
+  orders: {
+    nodes: Array<{ id: string; createdAt: string; totalPriceSet: { shopMoney: Money } }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+};
+export type ShopInfo = { name: string; ianaTimezone: string; currencyCode: string };
+
+const ORDERS_QUERY = `query($q:String!,$after:String){ orders(first:250, after:$after, query:$q){
+  nodes{ id createdAt totalPriceSet{shopMoney{amount currencyCode}} }
+  pageInfo{ hasNextPage endCursor } } }`;
+const SHOP_QUERY = '{ shop { name ianaTimezone currencyCode } }';
+
+export type ShopifyCall = (send: (token: string) => Promise<HttpResponse>) => Promise<HttpResponse>;
+
+async function graphql<T>(
+  settings: ConnectorSettings,
+  call: ShopifyCall,
+  shop: string,
+  query: string,
+  variables: object,
+  signal?: AbortSignal,
+): Promise<T> {
+  const url = `${shopBaseUrl(settings, shop)}/admin/api/${settings.shopifyApiVersion}/graphql.json`;
+  const response = await call((token) =>
+    httpRequest(settings, url, {
+      method: 'POST',
+      headers: { 'x-shopify-access-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+      target: 'source',
+      signal,
+    }),
+  );
+  const body = (typeof response.body === 'object' ? response.body : {}) as GraphqlAnswer<T>;
+  if (response.status !== 200 || body.errors?.length || !body.data) throw classifyShopifyError(response, body);
+  return body.data;
+}
+
+export async function fetchShop(
+  settings: ConnectorSettings,
+  call: ShopifyCall,
+  shop: string,
+  signal?: AbortSignal,
+): Promise<ShopInfo> {
+  return (await graphql<{ shop: ShopInfo }>(settings, call, shop, SHOP_QUERY, {}, signal)).shop;
+}
+
+/** Orders created on `date` in the shop's own time zone, page by page (250 a page, cursor-based). */
+export async function fetchShopifyOrders(
+  settings: ConnectorSettings,
+  call: ShopifyCall,
+  options: { shop: string; date: string; timeZone: string; signal?: AbortSignal },
+): Promise<OrdersPage['orders']['nodes']> {
+  const q = `created_at:>='${startOfDayIso(options.date, options.timeZone)}' created_at:<'${startOfDayIso(nextDate(options.date), options.timeZone)}'`;
+  const orders: OrdersPage['orders']['nodes'] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 10_000; page++) {
+    const data: OrdersPage = await graphql<OrdersPage>(settings, call, options.shop, ORDERS_QUERY, { q, after }, options.signal);
+    orders.push(...data.orders.nodes);
+    if (!data.orders.pageInfo.hasNextPage || !data.orders.pageInfo.endCursor) break;
+    after = data.orders.pageInfo.endCursor;
+  }
+  return orders;
+}
+
+export function shopifyKpis(orders: OrdersPage['orders']['nodes'], shop: ShopInfo): KpiRow {
+  return {
+    orders: orders.length,
+    gross_sales: sumMoney(orders.map((order) => order.totalPriceSet.shopMoney.amount)),
+    currency: orders[0]?.totalPriceSet.shopMoney.currencyCode ?? shop.currencyCode,
+  };
+}
+
+/**
+ * Shopify reports failures both as HTTP statuses (401/402/403/404/423/429/5xx) and as GraphQL errors
+ * with `extensions.code` (THROTTLED, ACCESS_DENIED, SHOP_INACTIVE, INTERNAL_SERVER_ERROR), sometimes
+ * with HTTP 200. A throttle's wait comes from the cost extension: (requested - available) / restoreRate.
+ */
+export function classifyShopifyError(response: HttpResponse, body: GraphqlAnswer<unknown>): ConnectorError {
+  const codes = (body.errors ?? []).map((error) => error.extensions?.code ?? '');
+  const message = body.errors?.[0]?.message ?? `HTTP ${response.status}`;
+  const status = response.status;
+  if (status === 429 || codes.includes('THROTTLED')) {
+    return new ConnectorError(
+      'Shopify rate limit reached (THROTTLED)',
+      'rate_limited',
+      'source',
+      throttleWaitMs(body.extensions?.cost) ?? retryAfterHeader(response.headers),
+    );
+  }
+  if (status === 401) return new ConnectorError('Shopify rejected the access token. Reconnect the shop.', 'auth', 'source');
+  if (status === 402)
+    return new ConnectorError(
+      'The shop is frozen for unpaid bills (HTTP 402); syncs resume once it is paid.',
+      'config',
+      'source',
+    );
+  if (status === 423) return new ConnectorError('The shop is locked (HTTP 423); contact Shopify support.', 'config', 'source');
+  if (status === 404)
+    return new ConnectorError('Shop not found, or the app was uninstalled. Check the shop domain.', 'config', 'source');
+  if (status === 403 || codes.includes('ACCESS_DENIED')) {
+    return new ConnectorError(
+      `Shopify denied access: ${message}. The token needs the read_orders scope.`,
+      'permission',
+      'source',
+    );
+  }
+  if (codes.includes('SHOP_INACTIVE')) return new ConnectorError('The shop is inactive.', 'config', 'source');
+  if (status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) {
+    return new ConnectorError(
+      `Shopify had an internal error: ${message}`,
+      'transient',
+      'source',
+      retryAfterHeader(response.headers),
+    );
+  }
+  return new ConnectorError(`Shopify rejected the query: ${message}`, 'config', 'source');
+}
+
+function throttleWaitMs(cost: Cost | undefined): number | undefined {
+  const status = cost?.throttleStatus;
+  if (!cost?.requestedQueryCost || !status?.restoreRate) return undefined;
+  const missing = cost.requestedQueryCost - (status.currentlyAvailable ?? 0);
+  return Math.max(1000, Math.ceil((missing / status.restoreRate) * 1000));
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { bearer, datesBetween, type FakeAnswer, type FakeRequest, type FakeServer, rpcError, startFake } from './http-fake.ts';
+
+export type Ga4Day = { sessions: number; users: number; keyEvents: number; purchases: number; revenue: number };
+export type Ga4Mode = 'ok' | '403' | '429' | '429-daily' | '503' | '401';
+
+/**
+ * Google's OAuth token endpoint (`POST /token`: refresh_token and jwt-bearer grants, rotating refresh
+ * tokens, an `invalid_grant` mode) and the GA4 Data API (`POST /v1beta/properties/{id}:runReport`),
+ * one server, since both are Google: headers echoed in order, values as strings, `YYYYMMDD` dates, no
+ * `rows` for an empty day, limit/offset paging, google.rpc.Status errors.
+ */
+export class FakeGoogle {
+  server!: FakeServer;
+  readonly client = { id: 'fake-client-id.apps.googleusercontent.com', secret: 'fake-client-secret' };
+  readonly refreshTokens = new Set<string>();
+  readonly accessTokens = new Set<string>();
+  readonly serviceAccounts = new Set<string>();
+  readonly days = new Map<string, Ga4Day>();
+  rotateRefreshTokens = true;
+  tokenMode: 'ok' | 'invalid_grant' = 'ok';
+  mode: Ga4Mode = 'ok';
+  /** Extra handlers (the Sheets fake shares this server's tokens through its own). */
+  timeZone = 'America/Los_Angeles';
+
+  static async start(): Promise<FakeGoogle> {
+    const fake = new FakeGoogle();
+    fake.server = await startFake((request) => fake.handle(request));
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return this.server.baseUrl;
+  }
+  get tokenUrl(): string {
+    return `${this.server.baseUrl}/token`;
+  }
+
+  /** A refresh token as the consent flow would have issued it. */
+  issueRefreshToken(): string {
+    const token = `1//fake-refresh-${randomBytes(12).toString('hex')}`;
+    this.refreshTokens.add(token);
+    return token;
+  }
+
+  private handle(request: FakeRequest): FakeAnswer {
+    if (request.method === 'POST' && request.url.pathname === '/token') return this.token(new URLSearchParams(request.body));
+    const path = decodeURIComponent(request.url.pathname);
+    const cut = path.lastIndexOf(':');
+    const match = /^\/v1beta\/properties\/(\d+)$/.exec(path.slice(0, cut));
+    if (request.method !== 'POST' || !match || path.slice(cut + 1) !== 'runReport')
+      return rpcError(404, 'NOT_FOUND', 'Not found');
+    const token = bearer(request);
+    if (!token || !this.accessTokens.has(token) || this.mode === '401') {
+      return rpcError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+    }
+    if (this.mode === '403')
+      return rpcError(403, 'PERMISSION_DENIED', 'User does not have sufficient permissions for this property.');
+    if (this.mode === '429')
+      return rpcError(429, 'RESOURCE_EXHAUSTED', 'Exhausted property tokens per hour for a project per property.');
+    if (this.mode === '429-daily') return rpcError(429, 'RESOURCE_EXHAUSTED', 'Exhausted property tokens per day.');
+    if (this.mode === '503') return rpcError(503, 'UNAVAILABLE', 'The service is currently unavailable.');
+    return this.runReport(JSON.parse(request.body));
+  }
+
+  private runReport(body: {
+    dateRanges: Array<{ startDate: string; endDate: string }>;
+    metrics: Array<{ name: string }>;
+    limit?: string;
+    offset?: string;
+  }): FakeAnswer {
+    const range = body.dateRanges[0] as { startDate: string; endDate: string };
+    const resolve = (value: string) =>
+      value === 'yesterday' ? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) : value;
+    const dates = datesBetween(resolve(range.startDate), resolve(range.endDate)).filter((date) => this.days.has(date));
+    const limit = Number(body.limit ?? 10_000);
+    const offset = Number(body.offset ?? 0);
+    const pick: Record<string, (day: Ga4Day) => string> = {
+      sessions: (d) => String(d.sessions),
+      totalUsers: (d) => String(d.users),
+      keyEvents: (d) => String(d.keyEvents),
+      ecommercePurchases: (d) => String(d.purchases),
+      purchaseRevenue: (d) => String(d.revenue),
+    };
+    const rows = dates.slice(offset, offset + limit).map((date) => ({
+      dimensionValues: [{ value: date.replaceAll('-', '') }],
+      metricValues: body.metrics.map((metric) => ({ value: pick[metric.name]?.(this.days.get(date) as Ga4Day) ?? '0' })),
+    }));
+    return {
+      json: {
+        dimensionHeaders: [{ name: 'date' }],
+        metricHeaders: body.metrics.map((metric) => ({
+          name: metric.name,
+          type: metric.name === 'purchaseRevenue' ? 'TYPE_CURRENCY' : 'TYPE_INTEGER',
+        })),
+        ...(rows.length ? { rows, rowCount: dates.length } : {}),
+        metadata: { currencyCode: 'EUR', timeZone: this.timeZone },
+        propertyQuota: { tokensPerDay: { consumed: 12, remaining: 199_988 }, tokensPerHour: { consumed: 12, remaining: 39_988 } },
+        kind: 'analyticsData#runReport',
+      },
+    };
+  }
+
+  private token(form: URLSearchParams): FakeAnswer {
+    const grant = form.get('grant_type');
+    if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      const payload = JSON.parse(Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString() || '{}');
+      if (!this.serviceAccounts.has(payload.iss))
+        return { status: 400, json: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
+      return { json: { access_token: this.newAccessToken(), expires_in: 3599, token_type: 'Bearer' } };
+    }
+    if (grant !== 'refresh_token') return { status: 400, json: { error: 'unsupported_grant_type' } };
+    if (form.get('client_id') !== this.client.id || form.get('client_secret') !== this.client.secret) {
+      return { status: 401, json: { error: 'invalid_client', error_description: 'The OAuth client was not found.' } };
+    }
+    const refresh = form.get('refresh_token') ?? '';
+    if (this.tokenMode === 'invalid_grant' || !this.refreshTokens.has(refresh)) {
+      return { status: 400, json: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+    }
+    const answer: Record<string, unknown> = {
+      access_token: this.newAccessToken(),
+      expires_in: 3599,
+      scope: 'https://www.googleapis.com/auth/analytics.readonly',
+      token_type: 'Bearer',
+    };
+    if (this.rotateRefreshTokens) {
+      this.refreshTokens.delete(refresh);
+      answer.refresh_token = this.issueRefreshToken();
+    }
+    return { json: answer };
+  }
+
+  private newAccessToken(): string {
+    const token = `ya29.fake-${randomBytes(16).toString('hex')}`;
+    this.accessTokens.add(token);
+    return token;
+  }
+}

@@ -1,0 +1,134 @@
+import { datesBetween, type FakeAnswer, type FakeServer, startFake } from './http-fake.ts';
+
+export type MetaDay = { spend: number; impressions: number; clicks: number; purchases?: number };
+export type MetaMode =
+  | 'ok'
+  | 'throttle-17'
+  | 'throttle-613'
+  | 'throttle-80000'
+  | 'transient-2'
+  | 'permission-10'
+  | 'permission-200';
+
+/**
+ * Meta Graph API, Ads Insights: `GET /v{ver}/act_{id}/insights` and `GET /v{ver}/act_{id}`. Numbers are
+ * strings, a day without delivery has no row, `paging.next` points at this fake, errors are Graph's
+ * `{"error":{message,type,code,error_subcode,fbtrace_id}}` with the usage headers Meta sends on throttles.
+ */
+export class FakeMeta {
+  server!: FakeServer;
+  readonly tokens = new Set<string>();
+  readonly days = new Map<string, MetaDay>();
+  mode: MetaMode = 'ok';
+  /** When set, the mode answers this many requests and then the fake is healthy again. */
+  modeTimes: number | undefined;
+  pageSize = 25;
+  currency = 'USD';
+
+  static async start(): Promise<FakeMeta> {
+    const fake = new FakeMeta();
+    fake.server = await startFake((request, baseUrl) => fake.handle(request.url, baseUrl));
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return this.server.baseUrl;
+  }
+
+  private handle(url: URL, baseUrl: string): FakeAnswer {
+    const match = /^\/(v\d+\.\d+)\/act_(\d+)(\/insights)?$/.exec(url.pathname);
+    if (!match) return graphError(400, 100, 'Unsupported get request.', 33);
+    const token = url.searchParams.get('access_token') ?? '';
+    if (!this.tokens.has(token)) {
+      return graphError(
+        400,
+        190,
+        'Error validating access token: Session has expired on Monday, 10-Aug-26.',
+        463,
+        'OAuthException',
+      );
+    }
+    const failure = this.failure(match[2] as string);
+    if (failure) return failure;
+    if (!match[3])
+      return { json: { name: 'Fake Ads', currency: this.currency, timezone_name: 'America/New_York', id: `act_${match[2]}` } };
+    const fields = (url.searchParams.get('fields') ?? '').split(',');
+    const range = JSON.parse(url.searchParams.get('time_range') ?? '{}') as { since: string; until: string };
+    const all = datesBetween(range.since, range.until).filter((date) => this.days.has(date));
+    const limit = Number(url.searchParams.get('limit') ?? this.pageSize);
+    const offset = url.searchParams.get('after')
+      ? Number(Buffer.from(url.searchParams.get('after') as string, 'base64').toString())
+      : 0;
+    const data = all.slice(offset, offset + limit).map((date) => this.row(date, fields));
+    const cursor = (n: number) => Buffer.from(String(n)).toString('base64');
+    const paging: Record<string, unknown> = { cursors: { before: cursor(offset), after: cursor(offset + data.length) } };
+    if (offset + data.length < all.length) {
+      const next = new URL(url.pathname, baseUrl);
+      for (const [key, value] of url.searchParams) next.searchParams.set(key, value);
+      next.searchParams.set('after', cursor(offset + data.length));
+      next.searchParams.set('limit', String(limit));
+      paging.next = next.toString();
+    }
+    return { json: data.length ? { data, paging } : { data: [] } };
+  }
+
+  private row(date: string, fields: string[]): Record<string, unknown> {
+    const day = this.days.get(date) as MetaDay;
+    const row: Record<string, unknown> = {};
+    if (fields.includes('spend')) row.spend = day.spend.toFixed(2);
+    if (fields.includes('impressions')) row.impressions = String(day.impressions);
+    if (fields.includes('clicks')) row.clicks = String(day.clicks);
+    if (fields.includes('account_currency')) row.account_currency = this.currency;
+    if (fields.includes('actions') && day.purchases !== undefined) {
+      row.actions = [
+        { action_type: 'link_click', value: String(day.clicks) },
+        { action_type: 'purchase', value: String(day.purchases) },
+      ];
+    }
+    return { ...row, date_start: date, date_stop: date };
+  }
+
+  private failure(accountId: string): FakeAnswer | undefined {
+    if (this.mode !== 'ok' && this.modeTimes !== undefined && this.modeTimes-- <= 0) {
+      this.mode = 'ok';
+      this.modeTimes = undefined;
+    }
+    const buc = JSON.stringify({
+      [accountId]: [
+        { type: 'ads_insights', call_count: 102, total_cputime: 20, total_time: 30, estimated_time_to_regain_access: 7 },
+      ],
+    });
+    switch (this.mode) {
+      case 'throttle-17':
+        return {
+          ...graphError(400, 17, 'User request limit reached', 2446079),
+          headers: { 'x-app-usage': '{"call_count":100,"total_cputime":10,"total_time":12}' },
+        };
+      case 'throttle-613':
+        return {
+          ...graphError(400, 613, 'Calls to this api have exceeded the rate limit.', 1487742),
+          headers: { 'x-ad-account-usage': '{"acc_id_util_pct":100,"reset_time_duration":120}' },
+        };
+      case 'throttle-80000':
+        return {
+          ...graphError(400, 80000, 'There have been too many calls from this ad-account.', 2446079),
+          headers: { 'x-business-use-case-usage': buc },
+        };
+      case 'transient-2':
+        return graphError(500, 2, 'An unexpected error has occurred. Please retry your request later.');
+      case 'permission-10':
+        return graphError(400, 10, 'Application does not have permission for this action');
+      case 'permission-200':
+        return graphError(403, 200, 'Requires ads_read permission');
+      default:
+        return undefined;
+    }
+  }
+}
+
+function graphError(status: number, code: number, message: string, subcode?: number, type = 'OAuthException'): FakeAnswer {
+  return {
+    status,
+    json: { error: { message, type, code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbCdEfGh123' } },
+  };
+}
