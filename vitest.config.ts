@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Without PostgreSQL (scripts/test.mjs says so in one line) the PostgreSQL-only files register no
+    // tests; they are reported as empty, not counted as passed.
+    passWithNoTests: true,
     projects: [
       {
         test: {

@@ -81,7 +81,8 @@ CREATE TABLE IF NOT EXISTS job_runs (
 -- At most one queued or running run per (user, service): the database, not the caller, prevents overlap.
 CREATE UNIQUE INDEX IF NOT EXISTS job_runs_one_active_idx ON job_runs (user_id, service)
   WHERE status IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS job_runs_queue_idx ON job_runs (run_after) WHERE status = 'queued';
+-- The workers' claim order (run_after, id): with both columns the LIMIT stops early however deep the queue.
+CREATE INDEX IF NOT EXISTS job_runs_queue_idx ON job_runs (run_after, id) WHERE status = 'queued';
 CREATE INDEX IF NOT EXISTS job_runs_lease_idx ON job_runs (locked_until) WHERE status = 'running';
 CREATE INDEX IF NOT EXISTS job_runs_user_history_idx ON job_runs (user_id, id DESC);
 

@@ -14,6 +14,7 @@ import { registerRunRoutes } from './routes/runs.ts';
 import { registerSchedulerRoutes } from './routes/scheduler.ts';
 import { registerScheduleRoutes } from './routes/schedules.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { ViewerCache } from './viewer-cache.ts';
 
 export type AppOptions = {
   deps: ApiDeps;
@@ -22,6 +23,8 @@ export type AppOptions = {
   bodyLimitBytes: number;
   login: { maxAttempts: number; windowSeconds: number };
   trustProxy?: boolean;
+  /** How long a resolved credential is remembered (AUTH_CACHE_SECONDS). */
+  authCacheSeconds?: number;
   webDistDir?: string;
   /** Extra routes from the host (metrics, scheduler stats), registered with the rest. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
@@ -49,7 +52,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   await app.register(fastifyCookie);
-  registerAuthentication(app, options.deps);
+  const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
+  options.deps.events = { ...options.deps.events, credentialsRevoked: (userId) => viewers.forgetUser(userId) };
+  registerAuthentication(app, options.deps, viewers);
   registerHealthRoutes(app, options.readiness);
   registerAuthRoutes(app, options.deps, new LoginLimiter(options.login.maxAttempts, options.login.windowSeconds * 1000));
   registerScheduleRoutes(app, options.deps);

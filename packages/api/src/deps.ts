@@ -17,6 +17,8 @@ export type ApiSettings = {
 export type ApiEvents = {
   scheduleChanged?: (scheduleId: number) => void;
   runQueued?: (runId: number) => void;
+  /** A token was revoked or a session ended: forget anything remembered about the user's credentials. */
+  credentialsRevoked?: (userId: number) => void;
 };
 
 /** What every service receives: plain values, so tests build them without a server. */

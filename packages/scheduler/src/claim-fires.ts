@@ -1,6 +1,16 @@
 import { computeNextRun, cronFor } from '@kpi/cron';
 import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
 
+type NextRun = (expression: string, timeZone: string, after: Date) => Date | null;
+
+function memoNextRun(cache: Map<string, Date | null>): NextRun {
+  return (expression, timeZone, after) => {
+    const key = `${timeZone}\u0000${expression}\u0000${after.getTime()}`;
+    if (!cache.has(key)) cache.set(key, computeNextRun(expression, timeZone, after));
+    return cache.get(key) ?? null;
+  };
+}
+
 export type FirePolicy = {
   now: Date;
   batchSize: number;
@@ -12,6 +22,8 @@ export type FirePolicy = {
   catchupJitterMs: number;
   maxAttempts: number;
   random?: () => number;
+  /** How next fires are computed; a batch passes a memoised one. */
+  nextRun?: NextRun;
 };
 
 export type ClaimedFire = {
@@ -65,7 +77,7 @@ export function planFire(row: DueRow, policy: FirePolicy): Planned {
     if (now - due <= policy.graceMs) {
       // On time: the next fire follows this one, so even a per-second schedule that is a little late
       // gets every one of its fires, each claimed once.
-      nextRunAt = computeNextRun(row.cron_expression, row.timezone, new Date(due));
+      nextRunAt = (policy.nextRun ?? computeNextRun)(row.cron_expression, row.timezone, new Date(due));
     } else {
       // Missed (the instance was down or stalled): one run for the latest missed fire, none for the others.
       const latest =
@@ -144,7 +156,10 @@ export async function claimDueSchedules(
           FOR UPDATE OF s SKIP LOCKED`,
     );
     if (due.length === 0) return { fires: [], advanced: [], lost: 0 };
-    const planned = due.map((row) => planFire(row, policy));
+    // In a burst most due rows share an expression, zone and fire time: compute each next fire once.
+    const nextRuns = new Map<string, Date | null>();
+    const memoPolicy = { ...policy, nextRun: memoNextRun(nextRuns) };
+    const planned = due.map((row) => planFire(row, memoPolicy));
     const inserted = await queryRows<{ id: string; schedule_id: string; status: string }>(
       tx,
       insertRuns(planned, policy.maxAttempts, policy.now),

@@ -25,6 +25,9 @@ type Active = { run: ClaimedRun; controller: AbortController; done: Promise<void
 export class Worker {
   private readonly active = new Map<number, Active>();
   private pumping = false;
+  private pumpDone: Promise<void> = Promise.resolve();
+  /** Runs claimed by a pump that was in flight when stop() began: handed straight back, never started. */
+  private readonly lateClaims: number[] = [];
   private pumpAgain = false;
   private stopped = false;
 
@@ -50,6 +53,10 @@ export class Worker {
       return;
     }
     this.pumping = true;
+    let finish: () => void = () => undefined;
+    this.pumpDone = new Promise((resolve) => {
+      finish = resolve;
+    });
     try {
       do {
         this.pumpAgain = false;
@@ -63,13 +70,17 @@ export class Worker {
           });
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
           if (runs.length === 0 && skipped === 0) break;
-          for (const run of runs) this.start(run);
+          for (const run of runs) {
+            if (this.stopped) this.lateClaims.push(run.id);
+            else this.start(run);
+          }
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
       this.options.log.warn({ event: 'claim-failed', err: error }, 'could not claim queued runs; will retry');
     } finally {
       this.pumping = false;
+      finish();
     }
   }
 
@@ -192,6 +203,8 @@ export class Worker {
   /** Stops claiming, waits up to `graceMs` for running handlers, then aborts and releases the rest. */
   async stop(graceMs: number): Promise<{ finished: number; released: number }> {
     this.stopped = true;
+    // A claim already sent may still come back with runs: wait for it, so none is started or forgotten.
+    await this.pumpDone;
     const pending = [...this.active.values()];
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -203,7 +216,7 @@ export class Worker {
     for (const a of left) a.controller.abort(new ShutdownAbort());
     const released = await releaseRuns(this.options.db, {
       workerId: this.options.workerId,
-      runIds: left.map((a) => a.run.id),
+      runIds: [...left.map((a) => a.run.id), ...this.lateClaims.splice(0)],
       now: this.options.clock.now(),
     }).catch(() => 0);
     this.options.counters.runs.released += released;

@@ -81,4 +81,36 @@ describe.each(MULTI_PROCESS_BACKENDS)('graceful shutdown of a scheduler process 
     expect(run.result?.pid).toBe(second.pid);
     expect((await second.terminate()).exit).toEqual({ code: 0, signal: null });
   }, 60_000);
+
+  it('SIGTERM while the worker is claiming leaves no run running and no outcome unrecorded', async () => {
+    const db = database.db;
+    const many = await createUsers(db, 500, 'busy');
+    const proc = await startSchedulerProcess('busy', {
+      DATABASE_URL: database.url as string,
+      HANDLER: 'noop',
+      CONCURRENCY: 4,
+      SHUTDOWN_GRACE_MS: 5_000,
+    });
+    await queueRuns(
+      db,
+      many.flatMap((userId) => (['meta', 'ga4', 'shopify'] as const).map((service) => ({ userId, service }))),
+      new Date(),
+    );
+    await waitUntil(
+      'some runs succeeded',
+      async () => {
+        const [row] = await withService(db, (tx) =>
+          queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`),
+        );
+        return (row?.n ?? 0) >= 20;
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    expect((await proc.terminate()).exit).toEqual({ code: 0, signal: null });
+    const running = await withService(db, (tx) =>
+      queryRows<{ id: string }>(tx, sql`SELECT id FROM job_runs WHERE status = 'running'`),
+    );
+    expect(running).toEqual([]);
+    expect(proc.stderr).not.toContain('Cannot use a pool after calling end');
+  }, 60_000);
 });

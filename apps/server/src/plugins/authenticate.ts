@@ -1,5 +1,6 @@
 import { type ApiDeps, AppError, type Viewer, viewerFromApiToken, viewerFromSession } from '@kpi/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ViewerCache } from '../viewer-cache.ts';
 
 export const SESSION_COOKIE = 'kpi_session';
 
@@ -17,7 +18,15 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Resolves the caller on every /api and /trpc request: a bearer token first (services), else the
  * session cookie (the UI). A present but unknown credential is a 401 at once, not an anonymous request.
  */
-export function registerAuthentication(app: FastifyInstance, deps: ApiDeps): void {
+export function registerAuthentication(app: FastifyInstance, deps: ApiDeps, cache: ViewerCache): void {
+  const resolve = async (kind: 'token' | 'session', credential: string): Promise<Viewer | undefined> => {
+    const key = ViewerCache.key(kind, credential);
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const viewer = kind === 'token' ? await viewerFromApiToken(deps, credential) : await viewerFromSession(deps, credential);
+    if (viewer) cache.set(key, viewer);
+    return viewer;
+  };
   app.decorateRequest('viewer', null);
   app.decorateRequest('authVia', null);
   app.addHook('onRequest', async (request) => {
@@ -25,13 +34,13 @@ export function registerAuthentication(app: FastifyInstance, deps: ApiDeps): voi
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const viewer = match?.[1] ? await viewerFromApiToken(deps, match[1]) : undefined;
+      const viewer = match?.[1] ? await resolve('token', match[1]) : undefined;
       if (!viewer) throw new AppError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown or revoked');
       request.viewer = viewer;
       request.authVia = 'token';
     } else {
       const cookie = request.cookies[SESSION_COOKIE];
-      const viewer = cookie ? await viewerFromSession(deps, cookie) : undefined;
+      const viewer = cookie ? await resolve('session', cookie) : undefined;
       if (viewer) {
         request.viewer = viewer;
         request.authVia = 'session';

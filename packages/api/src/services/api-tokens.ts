@@ -42,7 +42,7 @@ export async function listApiTokens(deps: Pick<ApiDeps, 'db'>, userId: number): 
 }
 
 /** Revokes one of the user's tokens. Another user's id is "not found": RLS hides the row. */
-export async function revokeApiToken(deps: Pick<ApiDeps, 'db'>, userId: number, id: number): Promise<ApiTokenJson> {
+export async function revokeApiToken(deps: Pick<ApiDeps, 'db' | 'events'>, userId: number, id: number): Promise<ApiTokenJson> {
   const [row] = await withTenant(deps.db, userId, (tx) =>
     tx
       .update(apiTokens)
@@ -51,6 +51,7 @@ export async function revokeApiToken(deps: Pick<ApiDeps, 'db'>, userId: number, 
       .returning(),
   );
   if (!row) throw new AppError('NOT_FOUND', `API token ${id} not found`);
+  deps.events?.credentialsRevoked?.(userId);
   return toApiTokenJson(row);
 }
 

@@ -32,9 +32,15 @@ export async function login(deps: ApiDeps, raw: z.input<typeof loginInput>): Pro
   return { viewer: { id: account.id, email: account.email, role: account.role }, sessionToken, expiresAt };
 }
 
-export async function logout(deps: Pick<ApiDeps, 'db'>, sessionToken: string): Promise<void> {
+export async function logout(deps: Pick<ApiDeps, 'db' | 'events'>, sessionToken: string): Promise<void> {
   if (!isWellFormedSecret(sessionToken, SESSION_PREFIX)) return;
-  await withService(deps.db, (tx) => tx.delete(sessions).where(sql`${sessions.tokenHash} = ${hashSecret(sessionToken)}`));
+  const ended = await withService(deps.db, (tx) =>
+    tx
+      .delete(sessions)
+      .where(sql`${sessions.tokenHash} = ${hashSecret(sessionToken)}`)
+      .returning({ userId: sessions.userId }),
+  );
+  for (const row of ended) deps.events?.credentialsRevoked?.(row.userId);
 }
 
 /** The user behind a session cookie, or undefined for an unknown, expired or malformed one. */

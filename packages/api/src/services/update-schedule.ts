@@ -1,6 +1,7 @@
 import { computeNextRun } from '@kpi/cron';
-import { jobSchedules, type Service, sql, withTenant } from '@kpi/db';
+import { isMissingTable, jobSchedules, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
 import { DEFAULT_SCHEDULE, type ScheduleUpdateInput } from '../validators/schedule.ts';
 import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 import { assertUsableCron } from './validate-schedule.ts';
@@ -16,7 +17,17 @@ export async function updateSchedule(
   input: ScheduleUpdateInput,
 ): Promise<ScheduleJson> {
   const now = deps.clock();
-  const row = await withTenant(deps.db, userId, async (tx) => {
+  const row = await saveSchedule(deps, userId, service, input, now).catch((error: unknown) => {
+    if (!isMissingTable(error)) throw error;
+    deps.log.warn({ event: 'schema-missing', userId, table: 'job_schedules' }, 'job_schedules is missing: cannot save');
+    throw new AppError('SERVICE_UNAVAILABLE', 'Schedules cannot be saved yet: the database schema is not installed');
+  });
+  deps.events?.scheduleChanged?.(row.id);
+  return toScheduleJson(row);
+}
+
+function saveSchedule(deps: ApiDeps, userId: number, service: Service, input: ScheduleUpdateInput, now: Date) {
+  return withTenant(deps.db, userId, async (tx) => {
     const [current] = await tx.select().from(jobSchedules).where(sql`${jobSchedules.service} = ${service}`).for('update');
     const cron = input.cron ?? current?.cronExpression ?? DEFAULT_SCHEDULE.cron;
     const timezone = input.timezone ?? current?.timezone ?? DEFAULT_SCHEDULE.timezone;
@@ -32,6 +43,4 @@ export async function updateSchedule(
     if (!saved) throw new Error('upsert returned no row');
     return saved;
   });
-  deps.events?.scheduleChanged?.(row.id);
-  return toScheduleJson(row);
 }
