@@ -8,6 +8,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
+import { registerConnectionRoutes } from './routes/connections.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRunRoutes } from './routes/runs.ts';
@@ -26,6 +27,8 @@ export type AppOptions = {
   /** How long a resolved credential is remembered (AUTH_CACHE_SECONDS). */
   authCacheSeconds?: number;
   webDistDir?: string;
+  /** The server's public origin, for OAuth redirect URIs (PUBLIC_URL); else taken from the request. */
+  publicUrl?: string;
   /** Extra routes from the host (metrics, scheduler stats), registered with the rest. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
 };
@@ -59,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuthRoutes(app, options.deps, new LoginLimiter(options.login.maxAttempts, options.login.windowSeconds * 1000));
   registerScheduleRoutes(app, options.deps);
   registerTokenRoutes(app, options.deps);
+  registerConnectionRoutes(app, options.deps, { publicUrl: options.publicUrl });
   registerRunRoutes(app, options.deps);
   registerSchedulerRoutes(app, options.deps);
   registerOpenApiRoute(app);

@@ -6,6 +6,11 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 const seconds = z.coerce.number().int().min(0);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+const url = z.string().regex(/^https?:\/\//, 'must be an http(s) URL');
 
 /** Every setting the server reads, from the environment, validated once. Nothing else reads process.env. */
 const envSchema = z.object({
@@ -51,8 +56,45 @@ const envSchema = z.object({
   // pnpm runs scripts from the package folder; INIT_CWD is where the user typed the command.
   INIT_CWD: z.string().optional(),
 });
+  // Connectors (issue 6). SECRETS_KEY encrypts stored credentials; without it PGlite mode keeps a key file.
+  SECRETS_KEY: optionalText.refine(
+    (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
+    'SECRETS_KEY must be base64 of 32 bytes (openssl rand -base64 32)',
+  ),
+  PUBLIC_URL: optionalText.refine(
+    (value) => value === undefined || /^https?:\/\//.test(value),
+    'PUBLIC_URL must start with http(s)://',
+  ),
+  META_BASE_URL: url.default('https://graph.facebook.com'),
+  META_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'META_API_VERSION looks like v26.0')
+    .default('v26.0'),
+  GA4_BASE_URL: url.default('https://analyticsdata.googleapis.com'),
+  GOOGLE_OAUTH_TOKEN_URL: url.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_AUTH_URL: url.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  SHOPIFY_BASE_URL_TEMPLATE: z
+    .string()
+    .regex(/^https?:\/\/.*\{shop\}/, 'SHOPIFY_BASE_URL_TEMPLATE must contain {shop}')
+    .default('https://{shop}'),
+  SHOPIFY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'SHOPIFY_API_VERSION looks like 2026-07')
+    .default('2026-07'),
+  SHEETS_BASE_URL: url.default('https://sheets.googleapis.com'),
+  CONNECTOR_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  GOOGLE_CLIENT_ID: optionalText,
+  GOOGLE_CLIENT_SECRET: optionalText,
+  META_APP_ID: optionalText,
+  META_APP_SECRET: optionalText,
+  SHOPIFY_CLIENT_ID: optionalText,
+  SHOPIFY_CLIENT_SECRET: optionalText,
 
 export type Config = ReturnType<typeof loadConfig>;
+/** Both halves of an OAuth client, or neither. */
+const pair = (id: string | undefined, secret: string | undefined) =>
+  id && secret ? { clientId: id, clientSecret: secret } : undefined;
+
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
@@ -91,3 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     webDistDir: e.WEB_DIST_DIR,
   };
 }
+    secretsKey: e.SECRETS_KEY,
+    publicUrl: e.PUBLIC_URL,
+    connectors: {
+      metaBaseUrl: e.META_BASE_URL,
+      metaApiVersion: e.META_API_VERSION,
+      ga4BaseUrl: e.GA4_BASE_URL,
+      googleOAuthTokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+      googleAuthUrl: e.GOOGLE_AUTH_URL,
+      shopifyBaseUrlTemplate: e.SHOPIFY_BASE_URL_TEMPLATE,
+      shopifyApiVersion: e.SHOPIFY_API_VERSION,
+      sheetsBaseUrl: e.SHEETS_BASE_URL,
+      requestTimeoutMs: e.CONNECTOR_TIMEOUT_SECONDS * 1000,
+      google: pair(e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET),
+      meta: e.META_APP_ID && e.META_APP_SECRET ? { appId: e.META_APP_ID, appSecret: e.META_APP_SECRET } : undefined,
+      shopify: pair(e.SHOPIFY_CLIENT_ID, e.SHOPIFY_CLIENT_SECRET),
+    },

@@ -7,7 +7,7 @@ import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { SchemaWatch } from './schema-watch.ts';
-import { createScheduler, wireSchedulerEvents } from './start-scheduler.ts';
+import { createScheduler, openConnectors, wireConnectors, wireSchedulerEvents } from './start-scheduler.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -35,6 +35,9 @@ const deps: ApiDeps = {
   },
 };
 
+const connectors = await openConnectors(config, log);
+wireConnectors(deps, connectors);
+
 const schema = new SchemaWatch(database, log, config.schemaRecheckSeconds * 1000);
 await schema.start();
 
@@ -42,7 +45,7 @@ let schedulerState: 'running' | 'disabled' | 'waiting' = config.schedulerEnabled
 let scheduler: EnhancedScheduler | undefined;
 const metrics = config.metricsEnabled ? createMetrics(database.db, () => scheduler?.stats().schedulesKnown ?? 0) : undefined;
 if (config.schedulerEnabled) {
-  scheduler = createScheduler({ config, database, clock, log, observer: metrics?.observer ?? {} });
+  scheduler = createScheduler({ config, database, clock, log, observer: metrics?.observer ?? {}, connectors });
   wireSchedulerEvents(deps, scheduler);
 }
 
@@ -54,6 +57,7 @@ const app = await buildApp({
   trustProxy: config.trustProxy,
   webDistDir: config.webDistDir,
   readiness: {
+  publicUrl: config.publicUrl,
     ping: async () => {
       await database.db.execute(sql`SELECT 1`);
     },

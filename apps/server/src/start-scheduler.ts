@@ -1,16 +1,42 @@
-import type { ApiDeps } from '@kpi/api';
+import type { ApiDeps, ConnectionsDeps } from '@kpi/api';
+import { type ConnectorDeps, connectorRegistry, connectorsPort, loadOrCreateKeyFile, SecretBox } from '@kpi/connectors';
 import type { Database } from '@kpi/db';
-import { type Clock, EnhancedScheduler, type SchedulerObserver, sampleRegistry } from '@kpi/scheduler';
+import { type Clock, EnhancedScheduler, type SchedulerObserver } from '@kpi/scheduler';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 
-/** The engine as configured from the environment, with the sample connectors until real ones exist. */
+/**
+ * The connectors' settings and the key that seals stored credentials: SECRETS_KEY when set; in embedded
+ * mode (no DATABASE_URL) a key file kept in DATA_DIR, created on first start; with PostgreSQL and no
+ * SECRETS_KEY none at all (saving a credential then answers 503 saying so; sample data still runs).
+ */
+export async function openConnectors(config: Config, log: Logger): Promise<ConnectorDeps> {
+  let box: SecretBox | undefined;
+  if (config.secretsKey) box = SecretBox.fromBase64(config.secretsKey);
+  else if (!config.databaseUrl) {
+    const opened = await loadOrCreateKeyFile(config.dataDir);
+    box = opened.box;
+    if (opened.created)
+      log.info({ event: 'secrets-key-created', dataDir: config.dataDir }, 'created the secrets key file (mode 0600)');
+  } else {
+    log.warn({ event: 'secrets-key-missing' }, 'SECRETS_KEY is not set: users cannot save connector credentials');
+  }
+  return { settings: config.connectors, ...(box ? { box } : {}) };
+}
+
+/** Gives the API its view of the connectors (sealing, tests, OAuth). */
+export function wireConnectors(deps: ApiDeps, connectors: ConnectorDeps): void {
+  (deps as ConnectionsDeps).connectors = connectorsPort(connectors);
+}
+
+/** The engine as configured from the environment: real connectors where a user connected, else sample data. */
 export function createScheduler(options: {
   config: Config;
   database: Database;
   clock: Clock;
   log: Logger;
   observer: SchedulerObserver;
+  connectors: ConnectorDeps;
 }) {
   const { config } = options;
   return new EnhancedScheduler({
@@ -18,7 +44,7 @@ export function createScheduler(options: {
     listen: options.database.listen.bind(options.database),
     clock: options.clock,
     log: options.log.child({ component: 'scheduler' }),
-    handlers: sampleRegistry(),
+    handlers: connectorRegistry(options.connectors),
     observer: options.observer,
     graceMs: config.misfireGraceSeconds * 1000,
     catchupWindowMs: config.catchupWindowSeconds * 1000,

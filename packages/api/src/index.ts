@@ -5,6 +5,9 @@ export { AppError, type ErrorCode, statusForCode } from './errors.ts';
 export { type AppRouter, appRouter } from './router/index.ts';
 export type { Context } from './router/trpc.ts';
 export * from './services/api-tokens.ts';
+export * from './services/connections.ts';
+export * from './services/connections-input.ts';
+export * from './services/connections-port.ts';
 export { type KpiJson, latestKpis } from './services/kpis.ts';
 export { listSchedules } from './services/list-schedules.ts';
 export { previewSchedule } from './services/preview-schedule.ts';
@@ -13,6 +16,7 @@ export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule
 export { getRun, listRuns, runStats, type ServiceStats } from './services/runs.ts';
 export type { ScheduleJson } from './services/schedule-json.ts';
 export * from './services/sessions.ts';
+export * from './services/sheets.ts';
 export { updateSchedule } from './services/update-schedule.ts';
 export * from './services/users.ts';
 export { toAppError } from './to-app-error.ts';

@@ -11,7 +11,7 @@ type RpcStatus = { error?: { code?: number; message?: string; status?: string; d
 export function classifyGoogleError(response: HttpResponse, target: Target, what: string): ConnectorError {
   const error = (response.body as RpcStatus | undefined)?.error;
   const status = error?.status ?? '';
-  const detail = error?.message ? `: ${error.message}` : '';
+  const detail = error?.message ? `: ${error.message.replace(/\.$/, '')}` : '';
   const code = response.status;
   if (code === 401 || status === 'UNAUTHENTICATED') {
     return new ConnectorError(`${what} refused the Google credential${detail}. Reconnect Google.`, 'auth', target);

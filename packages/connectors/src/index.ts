@@ -4,6 +4,8 @@ export { GOOGLE_SCOPES } from './google-auth.ts';
 export { type ConnectorDeps, connectorHandler, connectorRegistry } from './handler.ts';
 export { DEFAULT_TABS, KPI_COLUMNS, SOURCE_NAMES, sheetHeader } from './kpi-rows.ts';
 export { fetchMetaInsights, metaKpis } from './meta.ts';
+export { authorizeUrl, exchangeCode, oauthProviders } from './oauth.ts';
+export { connectorsPort } from './port.ts';
 export { type ProbeOutcome, testConnection, testSheet } from './probe.ts';
 export { connectionAad, loadOrCreateKeyFile, SECRETS_KEY_FILE, SecretBox, SecretsUnavailableError, sheetAad } from './secrets.ts';
 export { type ConnectorSettings, DEFAULT_CONNECTOR_SETTINGS } from './settings.ts';

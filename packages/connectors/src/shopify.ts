@@ -9,11 +9,9 @@ type Cost = {
   actualQueryCost?: number | null;
   throttleStatus?: { maximumAvailable?: number; currentlyAvailable?: number; restoreRate?: number };
 };
-type GraphqlAnswer<T> = {
-  data?: T;
-  errors?: Array<{ message?: string; extensions?: { code?: string } }>;
-  extensions?: { cost?: Cost };
-};
+type GraphqlError = { message?: string; extensions?: { code?: string } };
+// REST-style failures (401, 402, 423) answer `{"errors": "<text>"}`; GraphQL failures answer an array.
+type GraphqlAnswer<T> = { data?: T; errors?: GraphqlError[] | string; extensions?: { cost?: Cost } };
 type Money = { amount: string; currencyCode: string };
 type OrdersPage = {
   orders: {
@@ -94,8 +92,9 @@ export function shopifyKpis(orders: OrdersPage['orders']['nodes'], shop: ShopInf
  * with HTTP 200. A throttle's wait comes from the cost extension: (requested - available) / restoreRate.
  */
 export function classifyShopifyError(response: HttpResponse, body: GraphqlAnswer<unknown>): ConnectorError {
-  const codes = (body.errors ?? []).map((error) => error.extensions?.code ?? '');
-  const message = body.errors?.[0]?.message ?? `HTTP ${response.status}`;
+  const errors: GraphqlError[] = typeof body.errors === 'string' ? [{ message: body.errors }] : (body.errors ?? []);
+  const codes = errors.map((error) => error.extensions?.code ?? '');
+  const message = errors[0]?.message ?? `HTTP ${response.status}`;
   const status = response.status;
   if (status === 429 || codes.includes('THROTTLED')) {
     return new ConnectorError(

@@ -16,6 +16,8 @@ export class FakeGoogle {
   readonly refreshTokens = new Set<string>();
   readonly accessTokens = new Set<string>();
   readonly serviceAccounts = new Set<string>();
+  /** Authorization codes the consent page "issued" (one use each). */
+  readonly codes = new Set<string>();
   readonly days = new Map<string, Ga4Day>();
   rotateRefreshTokens = true;
   tokenMode: 'ok' | 'invalid_grant' = 'ok';
@@ -108,6 +110,18 @@ export class FakeGoogle {
       if (!this.serviceAccounts.has(payload.iss))
         return { status: 400, json: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
       return { json: { access_token: this.newAccessToken(), expires_in: 3599, token_type: 'Bearer' } };
+    }
+    if (grant === 'authorization_code') {
+      if (!this.codes.delete(form.get('code') ?? ''))
+        return { status: 400, json: { error: 'invalid_grant', error_description: 'Malformed auth code.' } };
+      return {
+        json: {
+          access_token: this.newAccessToken(),
+          expires_in: 3599,
+          refresh_token: this.issueRefreshToken(),
+          token_type: 'Bearer',
+        },
+      };
     }
     if (grant !== 'refresh_token') return { status: 400, json: { error: 'unsupported_grant_type' } };
     if (form.get('client_id') !== this.client.id || form.get('client_secret') !== this.client.secret) {

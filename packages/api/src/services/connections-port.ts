@@ -1,0 +1,68 @@
+import type { ConnectionStatus, CredentialKind, Db, Service } from '@kpi/db';
+import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+
+export type ProbeResult = { ok: boolean; status: ConnectionStatus; message: string };
+export type OAuthProvider = 'google' | 'meta' | 'shopify';
+/** Where an OAuth flow started, sealed into a short-lived cookie so any instance can finish it. */
+export type OAuthContext = {
+  state: string;
+  userId: number;
+  target: Service | 'sheets';
+  accountId: string;
+  tabs?: Partial<Record<Service, string>>;
+  expiresAt: number;
+};
+export type ObtainedCredential = { kind: CredentialKind; secret: Record<string, unknown>; tokenExpiresAt: Date | null };
+
+/**
+ * What the API needs from the connectors, supplied by the server (the API package does not depend on
+ * them): sealing secrets, "test connection" calls, and the providers' OAuth steps.
+ */
+export interface ConnectorsPort {
+  /** False when the operator gave no SECRETS_KEY: credentials cannot be saved. */
+  readonly canSeal: boolean;
+  sealConnection(userId: number, service: Service, secret: Record<string, unknown>): string;
+  sealSheet(userId: number, secret: Record<string, unknown>): string;
+  testConnection(db: Db, userId: number, service: Service): Promise<ProbeResult | undefined>;
+  testSheet(db: Db, userId: number): Promise<ProbeResult | undefined>;
+  readonly oauth?: {
+    /** The providers whose client id and secret the operator configured. */
+    readonly providers: readonly OAuthProvider[];
+    authorizeUrl(input: {
+      provider: OAuthProvider;
+      redirectUri: string;
+      state: string;
+      shop?: string;
+      target: Service | 'sheets';
+    }): string;
+    exchange(input: { provider: OAuthProvider; code: string; redirectUri: string; shop?: string }): Promise<ObtainedCredential>;
+    sealContext(context: OAuthContext): string;
+    openContext(sealed: string): OAuthContext | undefined;
+  };
+}
+
+/** ApiDeps plus the connectors port (absent in deployments and tests that do not wire connectors). */
+export type ConnectionsDeps = ApiDeps & { connectors?: ConnectorsPort };
+
+export function connectorsOf(deps: ApiDeps): ConnectorsPort {
+  const port = (deps as ConnectionsDeps).connectors;
+  if (!port) throw new AppError('SERVICE_UNAVAILABLE', 'Connections are not available on this server');
+  return port;
+}
+
+export function requireSealing(port: ConnectorsPort): void {
+  if (!port.canSeal) {
+    throw new AppError(
+      'SECRETS_KEY_MISSING',
+      'This server cannot store credentials: the operator must set SECRETS_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) and restart',
+    );
+  }
+}
+
+export const PROVIDER_OF: Record<Service | 'sheets', OAuthProvider> = {
+  meta: 'meta',
+  ga4: 'google',
+  shopify: 'shopify',
+  sheets: 'google',
+};

@@ -1,0 +1,159 @@
+import {
+  type Connection,
+  type ConnectionStatus,
+  type CredentialKind,
+  connections,
+  eq,
+  SERVICES,
+  type Service,
+  sql,
+  withTenant,
+} from '@kpi/db';
+import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import {
+  ACCOUNT_PATTERNS,
+  ALLOWED_KINDS,
+  type ConnectionUpsertInput,
+  connectionUpsertInput,
+  secretOf,
+} from './connections-input.ts';
+import { connectorsOf, type ObtainedCredential, PROVIDER_OF, type ProbeResult, requireSealing } from './connections-port.ts';
+
+/** A connection as the API shows it: never the secret, only that there is one. */
+export type ConnectionJson = {
+  service: Service;
+  /** `live` syncs the user's account; `sample` (no connection) produces labelled sample figures. */
+  mode: 'live' | 'sample';
+  account_id: string | null;
+  credential_kind: CredentialKind | null;
+  has_secret: boolean;
+  status: ConnectionStatus | null;
+  last_checked_at: string | null;
+  last_error: string | null;
+  token_expires_at: string | null;
+  conversion_action_types: string[] | null;
+  updated_at: string | null;
+  /** The operator configured this provider's OAuth client: the UI can offer "Connect with …". */
+  oauth_available: boolean;
+};
+
+const iso = (value: Date | null) => value?.toISOString() ?? null;
+
+function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): ConnectionJson {
+  const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
+  const actions = row?.settings.conversionActionTypes;
+  return {
+    service,
+    mode: row ? 'live' : 'sample',
+    account_id: row?.accountId ?? null,
+    credential_kind: row?.credentialKind ?? null,
+    has_secret: Boolean(row?.secret),
+    status: row?.status ?? null,
+    last_checked_at: iso(row?.lastCheckedAt ?? null),
+    last_error: row?.lastError ?? null,
+    token_expires_at: iso(row?.tokenExpiresAt ?? null),
+    conversion_action_types: Array.isArray(actions) ? actions.map(String) : null,
+    updated_at: iso(row?.updatedAt ?? null),
+    oauth_available: oauth?.providers.includes(PROVIDER_OF[service]) ?? false,
+  };
+}
+
+/** One entry per service, connected or not. */
+export async function listConnections(deps: ApiDeps, userId: number): Promise<ConnectionJson[]> {
+  const rows = await withTenant(deps.db, userId, (tx) => tx.select().from(connections));
+  return SERVICES.map((service) =>
+    toJson(
+      deps,
+      service,
+      rows.find((row) => row.service === service),
+    ),
+  );
+}
+
+export async function upsertConnection(deps: ApiDeps, userId: number, raw: ConnectionUpsertInput): Promise<ConnectionJson> {
+  const input = connectionUpsertInput.parse(raw);
+  const { service } = input;
+  const account = ACCOUNT_PATTERNS[service];
+  if (!account.pattern.test(input.account_id)) {
+    throw new AppError('VALIDATION_ERROR', `account_id must be ${account.hint}`, { field: 'account_id' });
+  }
+  const accountId = service === 'meta' ? input.account_id.replace(/^act_/, '') : input.account_id;
+  const credential = input.credential;
+  if (credential && !(ALLOWED_KINDS[service] as readonly string[]).includes(credential.kind)) {
+    throw new AppError('VALIDATION_ERROR', `${service} takes credential.kind ${ALLOWED_KINDS[service].join(' or ')}`, {
+      field: 'credential.kind',
+    });
+  }
+  const obtained = credential ? { kind: credential.kind, secret: secretOf(credential), tokenExpiresAt: null } : undefined;
+  return saveConnection(deps, userId, service, accountId, obtained, input.conversion_action_types);
+}
+
+/** Saves a connection from a pasted credential or an OAuth flow: both end in the same stored shape. */
+export async function saveConnection(
+  deps: ApiDeps,
+  userId: number,
+  service: Service,
+  accountId: string,
+  credential: ObtainedCredential | undefined,
+  conversionActionTypes?: string[],
+): Promise<ConnectionJson> {
+  const port = connectorsOf(deps);
+  const settings = conversionActionTypes ? { conversionActionTypes } : {};
+  const row = await withTenant(deps.db, userId, async (tx) => {
+    if (!credential) {
+      const [updated] = await tx
+        .update(connections)
+        .set({ accountId, ...(conversionActionTypes ? { settings } : {}), updatedAt: sql`now()` })
+        .where(eq(connections.service, service))
+        .returning();
+      if (!updated)
+        throw new AppError('VALIDATION_ERROR', 'credential is required for a new connection', { field: 'credential' });
+      return updated;
+    }
+    requireSealing(port);
+    const secret = port.sealConnection(userId, service, credential.secret);
+    const values = {
+      accountId,
+      credentialKind: credential.kind,
+      secret,
+      status: 'ok' as const,
+      lastError: null,
+      lastCheckedAt: null,
+      tokenExpiresAt: credential.tokenExpiresAt,
+      updatedAt: sql`now()`,
+    };
+    const [saved] = await tx
+      .insert(connections)
+      .values({ userId, service, ...values, settings })
+      .onConflictDoUpdate({
+        target: [connections.userId, connections.service],
+        set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
+      })
+      .returning();
+    return saved;
+  });
+  deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
+  return toJson(deps, service, row);
+}
+
+/** Removes the connection: the service goes back to sample data. */
+export async function removeConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionJson> {
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx.delete(connections).where(eq(connections.service, service)).returning(),
+  );
+  if (!row) throw new AppError('NOT_FOUND', `No ${service} connection to remove`);
+  deps.log.info({ event: 'connection-removed', userId, service }, 'connection removed');
+  return toJson(deps, service, undefined);
+}
+
+export async function testConnection(
+  deps: ApiDeps,
+  userId: number,
+  service: Service,
+): Promise<ProbeResult & { connection: ConnectionJson }> {
+  const result = await connectorsOf(deps).testConnection(deps.db, userId, service);
+  if (!result) throw new AppError('NOT_FOUND', `No ${service} connection to test: save one first`);
+  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));
+  return { ...result, connection: toJson(deps, service, row) };
+}

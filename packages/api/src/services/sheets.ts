@@ -1,0 +1,121 @@
+import {
+  type ConnectionStatus,
+  type CredentialKind,
+  type Service,
+  type SheetDestination,
+  sheetDestinations,
+  sql,
+  withTenant,
+} from '@kpi/db';
+import type { ApiDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
+import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
+
+export const DEFAULT_SHEET_TABS: Record<Service, string> = { meta: 'Meta', ga4: 'GA4', shopify: 'Shopify' };
+
+export type SheetJson = {
+  spreadsheet_id: string;
+  url: string;
+  /** The tab each service writes to (defaults filled in). */
+  tabs: Record<Service, string>;
+  credential_kind: CredentialKind;
+  has_secret: boolean;
+  status: ConnectionStatus;
+  last_checked_at: string | null;
+  last_error: string | null;
+  updated_at: string;
+  oauth_available: boolean;
+};
+
+function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
+  const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
+  return {
+    spreadsheet_id: row.spreadsheetId,
+    url: `https://docs.google.com/spreadsheets/d/${row.spreadsheetId}/edit`,
+    tabs: { ...DEFAULT_SHEET_TABS, ...row.tabs },
+    credential_kind: row.credentialKind,
+    has_secret: Boolean(row.secret),
+    status: row.status,
+    last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
+    last_error: row.lastError,
+    updated_at: row.updatedAt.toISOString(),
+    oauth_available: oauth?.providers.includes('google') ?? false,
+  };
+}
+
+export async function getSheet(deps: ApiDeps, userId: number): Promise<SheetJson | null> {
+  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(sheetDestinations));
+  return row ? toJson(deps, row) : null;
+}
+
+export async function upsertSheet(deps: ApiDeps, userId: number, raw: SheetUpsertInput): Promise<SheetJson> {
+  const input = sheetUpsertInput.parse(raw);
+  if (input.credential?.kind === 'access_token') {
+    throw new AppError('VALIDATION_ERROR', 'Google Sheets takes credential.kind oauth_refresh or service_account', {
+      field: 'credential.kind',
+    });
+  }
+  const credential = input.credential
+    ? { kind: input.credential.kind, secret: secretOf(input.credential), tokenExpiresAt: null }
+    : undefined;
+  return saveSheet(deps, userId, input.spreadsheet_id, input.tabs, credential);
+}
+
+/** Saves the destination from a pasted credential or the Google OAuth flow (same stored shape). */
+export async function saveSheet(
+  deps: ApiDeps,
+  userId: number,
+  spreadsheetId: string,
+  tabs: Partial<Record<Service, string>> | undefined,
+  credential: ObtainedCredential | undefined,
+): Promise<SheetJson> {
+  const port = connectorsOf(deps);
+  const row = await withTenant(deps.db, userId, async (tx) => {
+    if (!credential) {
+      const [updated] = await tx
+        .update(sheetDestinations)
+        .set({ spreadsheetId, ...(tabs ? { tabs } : {}), updatedAt: sql`now()` })
+        .where(sql`true`)
+        .returning();
+      if (!updated)
+        throw new AppError('VALIDATION_ERROR', 'credential is required for a new Sheets destination', { field: 'credential' });
+      return updated;
+    }
+    if (credential.kind === 'access_token')
+      throw new AppError('VALIDATION_ERROR', 'Google Sheets needs a refresh token or a service-account key');
+    requireSealing(port);
+    const values = {
+      spreadsheetId,
+      credentialKind: credential.kind,
+      secret: port.sealSheet(userId, credential.secret),
+      status: 'ok' as const,
+      lastError: null,
+      lastCheckedAt: null,
+      tokenExpiresAt: credential.tokenExpiresAt,
+      updatedAt: sql`now()`,
+    };
+    const [saved] = await tx
+      .insert(sheetDestinations)
+      .values({ userId, ...values, tabs: tabs ?? {} })
+      .onConflictDoUpdate({ target: sheetDestinations.userId, set: { ...values, ...(tabs ? { tabs } : {}) } })
+      .returning();
+    return saved;
+  });
+  if (!row) throw new Error('upsert returned no row');
+  deps.log.info({ event: 'sheet-saved', userId, credentialKind: row.credentialKind }, 'sheets destination saved');
+  return toJson(deps, row);
+}
+
+export async function removeSheet(deps: ApiDeps, userId: number): Promise<{ removed: true }> {
+  const [row] = await withTenant(deps.db, userId, (tx) => tx.delete(sheetDestinations).where(sql`true`).returning());
+  if (!row) throw new AppError('NOT_FOUND', 'No Sheets destination to remove');
+  return { removed: true };
+}
+
+export async function testSheet(deps: ApiDeps, userId: number): Promise<ProbeResult & { sheet: SheetJson }> {
+  const result = await connectorsOf(deps).testSheet(deps.db, userId);
+  if (!result) throw new AppError('NOT_FOUND', 'No Sheets destination to test: save one first');
+  const sheet = await getSheet(deps, userId);
+  return { ...result, sheet: sheet as SheetJson };
+}

@@ -1,0 +1,141 @@
+import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../src/handler.ts';
+import { connectionAad } from '../src/secrets.ts';
+import {
+  connectionOf,
+  createUser,
+  type Fakes,
+  fakeSettings,
+  runScheduled,
+  saveConnection,
+  saveSheet,
+  snapshotsOf,
+  startFakes,
+  testBox,
+} from './support.ts';
+
+const SHOP = 'fake-store.myshopify.com';
+const TOKEN = 'shpat_custom_app_token_PLAINTEXT_0002';
+
+describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backend) => {
+  let database: TestDatabase;
+  let fakes: Fakes;
+  const box = testBox();
+
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    fakes = await startFakes();
+    fakes.shopify.tokens.add(TOKEN);
+    fakes.shopify.pageSize = 2;
+    // The shop is in New York: 10 August there runs from 04:00Z on the 10th to 04:00Z on the 11th.
+    fakes.shopify.orders.push(
+      { createdAt: '2026-08-10T03:59:59Z', amount: '999.00' }, // 9 August in New York
+      { createdAt: '2026-08-10T04:00:00Z', amount: '10.50' },
+      { createdAt: '2026-08-10T12:00:00Z', amount: '20.25' },
+      { createdAt: '2026-08-10T18:30:00Z', amount: '30.00' },
+      { createdAt: '2026-08-11T01:00:00Z', amount: '40.10' },
+      { createdAt: '2026-08-11T03:59:00Z', amount: '0.05' },
+      { createdAt: '2026-08-11T04:00:00Z', amount: '555.00' }, // 11 August in New York
+    );
+  });
+  beforeEach(() => {
+    fakes.shopify.mode = 'ok';
+  });
+  afterAll(async () => {
+    await fakes?.close();
+    await database?.dispose();
+  });
+
+  const registry = () => connectorRegistry({ settings: fakeSettings(fakes), box });
+  const connect = async () => {
+    const userId = await createUser(database);
+    await saveConnection(database, box, {
+      userId,
+      service: 'shopify',
+      accountId: SHOP,
+      kind: 'access_token',
+      secret: { accessToken: TOKEN },
+    });
+    return userId;
+  };
+  const at = { fireAt: '2026-08-10T06:00:00Z', until: '2026-08-10T06:05:00Z' };
+
+  it('pages through the day’s orders in the shop’s time zone and writes one row, also on a rerun', async () => {
+    const userId = await connect();
+    fakes.sheets.addSpreadsheet(`shop-${userId}`, ['Shopify']);
+    await saveSheet(database, box, userId, `shop-${userId}`, fakes.google.issueRefreshToken());
+    const before = fakes.shopify.server.requests.length;
+    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
+    expect(run).toMatchObject({ status: 'succeeded' });
+    // One shop query, then 5 orders at 2 a page: 3 pages.
+    expect(fakes.shopify.server.requests.length - before).toBe(4);
+    expect((await snapshotsOf(database, userId, 'shopify'))[0]).toMatchObject({
+      date: '2026-08-10',
+      source: 'shopify_admin',
+      metrics: { orders: 5, gross_sales: 100.9, currency: 'CAD' },
+    });
+    await runScheduled(database, registry(), { userId, service: 'shopify', ...at, fireAt: '2026-08-10T06:00:00Z' });
+    expect(await snapshotsOf(database, userId, 'shopify')).toHaveLength(1);
+    expect(fakes.sheets.grid(`shop-${userId}`, 'Shopify')).toHaveLength(2);
+  });
+
+  it('refreshes an expiring offline token and persists the rotated refresh token', async () => {
+    const userId = await createUser(database);
+    const refreshToken = fakes.shopify.issueRefreshToken();
+    await saveConnection(database, box, {
+      userId,
+      service: 'shopify',
+      accountId: SHOP,
+      kind: 'oauth_refresh',
+      secret: { accessToken: 'shpat_expired', refreshToken },
+      tokenExpiresAt: new Date(Date.now() - 60_000),
+    });
+    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
+    expect(run.status).toBe('succeeded');
+    const row = await connectionOf(database, userId, 'shopify');
+    const secret = box.open<{ refreshToken: string; accessToken: string }>(row?.secret ?? '', connectionAad(userId, 'shopify'));
+    expect(secret.refreshToken).not.toBe(refreshToken);
+    expect(fakes.shopify.refreshTokens.has(secret.refreshToken)).toBe(true);
+    expect(fakes.shopify.tokens.has(secret.accessToken)).toBe(true);
+  });
+
+  it('THROTTLED waits (requested - available) / restoreRate seconds; INTERNAL_SERVER_ERROR is retried', async () => {
+    let userId = await connect();
+    fakes.shopify.mode = 'throttled';
+    let run = await runScheduled(database, registry(), {
+      userId,
+      service: 'shopify',
+      fireAt: at.fireAt,
+      until: '2026-08-10T06:00:01Z',
+    });
+    // (752 - 252) / 100 = 5 seconds.
+    expect(run).toMatchObject({ status: 'queued', error_class: 'RateLimited', run_after: '2026-08-10T06:00:05.000Z' });
+    userId = await connect();
+    fakes.shopify.mode = 'internal';
+    run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
+    expect(run).toMatchObject({ status: 'queued', error_class: 'Transient', run_after: '2026-08-10T06:10:00.000Z' });
+    expect((await connectionOf(database, userId, 'shopify'))?.status).toBe('ok');
+  });
+
+  it('401 marks needs_reauth; ACCESS_DENIED is a permission error; 402 and 423 fail without retry', async () => {
+    const cases = [
+      ['401', 'failed', 'AuthExpired', 'needs_reauth'],
+      ['access-denied', 'failed', 'PermissionDenied', 'error'],
+      ['402', 'failed', 'InvalidConfig', 'error'],
+      ['423', 'failed', 'InvalidConfig', 'error'],
+    ] as const;
+    for (const [mode, status, errorClass, connectionStatus] of cases) {
+      const userId = await connect();
+      fakes.shopify.mode = mode;
+      const run = await runScheduled(database, registry(), {
+        userId,
+        service: 'shopify',
+        fireAt: at.fireAt,
+        until: '2026-08-10T07:00:00Z',
+      });
+      expect(run, mode).toMatchObject({ status, attempt: 1, error_class: errorClass });
+      expect((await connectionOf(database, userId, 'shopify'))?.status, mode).toBe(connectionStatus);
+    }
+  });
+});
