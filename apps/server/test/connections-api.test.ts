@@ -166,4 +166,27 @@ describe.each(BACKENDS)('connections and sheets API on %s', (backend) => {
     const sheet = await app.inject({ method: 'GET', url: '/trpc/sheets.get', headers: ana.auth });
     expect(sheet.json().result.data.spreadsheet_id).toBe('1AbCdEfGhIjKlMnOp');
   });
+  it('user B with user A’s data: every connections and sheets procedure acts on B’s rows only', async () => {
+    const post = (path: string, payload?: object) =>
+      app.inject({
+        method: 'POST',
+        url: `/trpc/${path}`,
+        headers: { ...bob.auth, 'content-type': 'application/json' },
+        ...(payload ? { payload } : {}),
+      });
+    expect((await post('connections.test', { service: 'meta' })).statusCode).toBe(404);
+    expect((await post('connections.remove', { service: 'meta' })).statusCode).toBe(404);
+    expect((await post('sheets.test')).statusCode).toBe(404);
+    expect((await post('sheets.remove')).statusCode).toBe(404);
+    const list = await app.inject({ method: 'GET', url: '/trpc/connections.list', headers: bob.auth });
+    expect(list.json().result.data.every((c: { mode: string }) => c.mode === 'sample')).toBe(true);
+    expect((await app.inject({ method: 'GET', url: '/trpc/sheets.get', headers: bob.auth })).json().result.data).toBeNull();
+    // B saving its own meta connection does not touch A's.
+    await post('connections.upsert', {
+      service: 'meta',
+      account_id: '999',
+      credential: { kind: 'access_token', access_token: 'EAAG-bob-own-token' },
+    });
+    expect((await call(app, ana, 'GET', '/api/connections')).json().data[0]).toMatchObject({ account_id: '1234', status: 'ok' });
+  });
 });
