@@ -37,6 +37,7 @@ const envSchema = z.object({
   LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   SHUTDOWN_GRACE_SECONDS: seconds.default(20),
   SCHEMA_RECHECK_SECONDS: z.coerce.number().int().min(1).default(10),
+  AUTH_CACHE_SECONDS: seconds.default(5),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
@@ -55,7 +56,6 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().default(resolve(REPO_ROOT, 'apps/web/dist')),
   // pnpm runs scripts from the package folder; INIT_CWD is where the user typed the command.
   INIT_CWD: z.string().optional(),
-});
   // Connectors (issue 6). SECRETS_KEY encrypts stored credentials; without it PGlite mode keeps a key file.
   SECRETS_KEY: optionalText.refine(
     (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
@@ -89,12 +89,13 @@ const envSchema = z.object({
   META_APP_SECRET: optionalText,
   SHOPIFY_CLIENT_ID: optionalText,
   SHOPIFY_CLIENT_SECRET: optionalText,
+});
 
-export type Config = ReturnType<typeof loadConfig>;
 /** Both halves of an OAuth client, or neither. */
 const pair = (id: string | undefined, secret: string | undefined) =>
   id && secret ? { clientId: id, clientSecret: secret } : undefined;
 
+export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
@@ -124,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     schemaRecheckSeconds: e.SCHEMA_RECHECK_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
@@ -131,8 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     adminEmail: e.ADMIN_EMAIL,
     adminPassword: e.ADMIN_PASSWORD,
     webDistDir: e.WEB_DIST_DIR,
-  };
-}
     secretsKey: e.SECRETS_KEY,
     publicUrl: e.PUBLIC_URL,
     connectors: {
@@ -149,3 +149,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       meta: e.META_APP_ID && e.META_APP_SECRET ? { appId: e.META_APP_ID, appSecret: e.META_APP_SECRET } : undefined,
       shopify: pair(e.SHOPIFY_CLIENT_ID, e.SHOPIFY_CLIENT_SECRET),
     },
+  };
+}

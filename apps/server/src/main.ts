@@ -55,9 +55,10 @@ const app = await buildApp({
   bodyLimitBytes: config.bodyLimitBytes,
   login: { maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds },
   trustProxy: config.trustProxy,
+  authCacheSeconds: config.authCacheSeconds,
   webDistDir: config.webDistDir,
-  readiness: {
   publicUrl: config.publicUrl,
+  readiness: {
     ping: async () => {
       await database.db.execute(sql`SELECT 1`);
     },

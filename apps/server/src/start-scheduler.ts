@@ -60,6 +60,7 @@ export function createScheduler(options: {
 /** Lets the API tell the scheduler in its own process about changes at once (others hear by NOTIFY). */
 export function wireSchedulerEvents(deps: ApiDeps, scheduler: EnhancedScheduler): void {
   deps.events = {
+    ...deps.events,
     scheduleChanged: (id) => scheduler.scheduleChanged(id),
     runQueued: () => scheduler.runQueued(),
   };
