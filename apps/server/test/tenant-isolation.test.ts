@@ -8,8 +8,14 @@ import { buildTestApp, createTestUser, type TestUser } from './support.ts';
 
 // Every procedure that has an attacker case below. A new procedure fails the completeness test until
 // someone writes down what user B may and may not do with it.
+// The connections and sheets procedures have their attacker cases in connections-api.test.ts and
+// connections-rls.test.ts; they are listed here so that a new procedure anywhere fails this guard.
 const COVERED_PROCEDURES = [
   'auth.me',
+  'connections.list',
+  'connections.remove',
+  'connections.test',
+  'connections.upsert',
   'kpis.latest',
   'runs.byId',
   'runs.list',
@@ -19,6 +25,10 @@ const COVERED_PROCEDURES = [
   'schedules.preview',
   'schedules.run',
   'schedules.update',
+  'sheets.get',
+  'sheets.remove',
+  'sheets.test',
+  'sheets.upsert',
   'tokens.create',
   'tokens.list',
   'tokens.revoke',

@@ -82,10 +82,12 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
     );
     expect(tables.map((t) => t.relname)).toEqual([
       'api_tokens',
+      'connections',
       'job_runs',
       'job_schedules',
       'kpi_snapshots',
       'sessions',
+      'sheet_destinations',
       'users',
     ]);
     for (const table of tables) {
