@@ -1,7 +1,7 @@
 import { type Db, kpiSnapshots, type Service, sql, withService } from '@kpi/db';
 import {
-  dateInZone,
   type HandlerRegistry,
+  reportDateFor,
   type SyncContext,
   type SyncHandler,
   type SyncResult,
@@ -36,7 +36,7 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
     async run(context: SyncContext): Promise<SyncResult> {
       const row = await loadConnection(context.db, context.userId, service);
       if (!row) return sample.run(context);
-      const date = dateInZone(context.scheduledFor, context.timezone);
+      const date = reportDateFor(context.scheduledFor, context.timezone);
       const source = { settings: deps.settings, now: new Date(), signal: context.signal };
       try {
         const metrics = await fetchKpis(service, source, openConnection(context.db, deps.box, row), date);

@@ -52,10 +52,12 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
     return { userId, refreshToken };
   };
   const at = { fireAt: '2026-08-10T06:00:00Z', until: '2026-08-10T06:05:00Z' };
+  // A fire on the 11th reports the last complete day, the 10th.
+  const reportsTenth = { fireAt: '2026-08-11T06:00:00Z', until: '2026-08-11T06:05:00Z' };
 
   it('refreshes the access token, persists the rotated refresh token, and stores the day', async () => {
     const { userId, refreshToken } = await connect();
-    const run = await runScheduled(database, registry(), { userId, service: 'ga4', ...at });
+    const run = await runScheduled(database, registry(), { userId, service: 'ga4', ...reportsTenth });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
     expect((await snapshotsOf(database, userId, 'ga4'))[0]).toMatchObject({
       date: '2026-08-10',
@@ -76,8 +78,8 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
         await runScheduled(database, registry(), {
           userId,
           service: 'ga4',
-          fireAt: '2026-08-11T06:00:00Z',
-          until: '2026-08-11T06:05:00Z',
+          fireAt: '2026-08-12T06:00:00Z',
+          until: '2026-08-12T06:05:00Z',
         })
       ).status,
     ).toBe('succeeded');

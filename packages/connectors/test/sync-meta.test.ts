@@ -57,12 +57,12 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     const google = fakes.google.issueRefreshToken();
     fakes.sheets.addSpreadsheet(`sheet-${userId}`, ['Meta', 'GA4', 'Shopify']);
     await saveSheet(database, box, userId, `sheet-${userId}`, google);
-    // 06:00 in Kolkata on 10 August is 00:30Z the same day: the run's date is the 10th.
+    // 06:00 in Kolkata on 11 August is 00:30Z the same day: the run reports the last complete day, the 10th.
     const run = await runScheduled(database, registry(), {
       userId,
       service: 'meta',
-      fireAt: '2026-08-10T00:30:00Z',
-      until: '2026-08-10T01:00:00Z',
+      fireAt: '2026-08-11T00:30:00Z',
+      until: '2026-08-11T01:00:00Z',
       timezone: 'Asia/Kolkata',
     });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
@@ -82,15 +82,15 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     await runScheduled(database, registry(), {
       userId,
       service: 'meta',
-      fireAt: '2026-08-11T00:30:00Z',
-      until: '2026-08-11T01:00:00Z',
+      fireAt: '2026-08-12T00:30:00Z',
+      until: '2026-08-12T01:00:00Z',
       timezone: 'Asia/Kolkata',
     });
     await runScheduled(database, registry(), {
       userId,
       service: 'meta',
-      fireAt: '2026-08-11T00:30:00Z',
-      until: '2026-08-11T01:00:00Z',
+      fireAt: '2026-08-12T00:30:00Z',
+      until: '2026-08-12T01:00:00Z',
       timezone: 'Asia/Kolkata',
     });
     const snapshots = await snapshotsOf(database, userId, 'meta');

@@ -60,13 +60,15 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
     return userId;
   };
   const at = { fireAt: '2026-08-10T06:00:00Z', until: '2026-08-10T06:05:00Z' };
+  // A fire on the 11th reports the last complete day, the 10th.
+  const reportsTenth = { fireAt: '2026-08-11T06:00:00Z', until: '2026-08-11T06:05:00Z' };
 
   it('pages through the day’s orders in the shop’s time zone and writes one row, also on a rerun', async () => {
     const userId = await connect();
     fakes.sheets.addSpreadsheet(`shop-${userId}`, ['Shopify']);
     await saveSheet(database, box, userId, `shop-${userId}`, fakes.google.issueRefreshToken());
     const before = fakes.shopify.server.requests.length;
-    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
+    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
     expect(run).toMatchObject({ status: 'succeeded' });
     // One shop query, then 5 orders at 2 a page: 3 pages.
     expect(fakes.shopify.server.requests.length - before).toBe(4);
@@ -75,7 +77,7 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
       source: 'shopify_admin',
       metrics: { orders: 5, gross_sales: 100.9, currency: 'CAD' },
     });
-    await runScheduled(database, registry(), { userId, service: 'shopify', ...at, fireAt: '2026-08-10T06:00:00Z' });
+    await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
     expect(await snapshotsOf(database, userId, 'shopify')).toHaveLength(1);
     expect(fakes.sheets.grid(`shop-${userId}`, 'Shopify')).toHaveLength(2);
   });

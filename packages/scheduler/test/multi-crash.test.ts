@@ -4,7 +4,7 @@
 import { queryRows, type Service, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dateInZone, sampleMetrics } from '../src/index.ts';
+import { reportDateFor, sampleMetrics } from '../src/index.ts';
 import { killAllSchedulerProcesses, startSchedulerProcess, waitUntil } from './fixtures/processes.ts';
 import { createUsers, queueRuns, runsByStatus } from './fixtures/seed.ts';
 
@@ -121,7 +121,7 @@ describe.each(MULTI_PROCESS_BACKENDS)('kill -9 in the middle of runs on %s', (ba
       expect(snapshot.metrics).toEqual(sampleMetrics(snapshot.user_id, snapshot.service, snapshot.date));
     }
     const expectedKeys = new Set(
-      runs.map((run) => `${run.user_id}:${run.service}:${dateInZone(new Date(run.scheduled_for), 'UTC')}`),
+      runs.map((run) => `${run.user_id}:${run.service}:${reportDateFor(new Date(run.scheduled_for), 'UTC')}`),
     );
     expect(new Set(snapshots.map((s) => `${s.user_id}:${s.service}:${s.date}`))).toEqual(expectedKeys);
     console.log(`multi-crash: ${runs.length} runs over ${ROUNDS} kills; ${taken.length} taken back after lease expiry`);

@@ -24,6 +24,18 @@ export function dateInZone(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
+/**
+ * The day a run reports on: the last complete calendar day before the fire, in the schedule's zone.
+ * A sync at 02:00 in Kolkata on 12 August reports 11 August, the day that has ended there; a run at any
+ * time of a day never reports a half-finished day.
+ */
+export function reportDateFor(scheduledFor: Date, timeZone: string): string {
+  const today = dateInZone(scheduledFor, timeZone);
+  const noon = new Date(`${today}T12:00:00Z`);
+  noon.setUTCDate(noon.getUTCDate() - 1);
+  return noon.toISOString().slice(0, 10);
+}
+
 /** Deterministic figures for (user, service, date): the same inputs give the same numbers on every run. */
 export function sampleMetrics(userId: number, service: Service, date: string): Record<string, number> {
   const metrics: Record<string, number> = {};
@@ -46,7 +58,7 @@ export function sampleHandler(service: Service): SyncHandler {
     source: 'sample',
     sample: true,
     async run(context: SyncContext): Promise<SyncResult> {
-      const date = dateInZone(context.scheduledFor, context.timezone);
+      const date = reportDateFor(context.scheduledFor, context.timezone);
       const metrics = sampleMetrics(context.userId, service, date);
       await withService(context.db, (tx) =>
         tx
