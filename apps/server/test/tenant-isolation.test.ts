@@ -21,6 +21,7 @@ const COVERED_PROCEDURES = [
   'runs.list',
   'runs.stats',
   'scheduler.stats',
+  'schedules.limits',
   'schedules.list',
   'schedules.preview',
   'schedules.run',
@@ -145,6 +146,11 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
       headers: b.auth,
     });
     expect(restPreview.json().data.runs).toHaveLength(2);
+  });
+
+  it('schedules.limits is the same for everyone and carries no user data', async () => {
+    const limits = trpcData<Record<string, unknown>>(await trpcQuery(app, 'schedules.limits', undefined, b.auth));
+    expect(Object.keys(limits).sort()).toEqual(['minIntervalSeconds', 'previewMaxCount']);
   });
 
   it('runs: B’s run is B’s own; A’s queued job neither blocks it nor is named by B’s 409', async () => {

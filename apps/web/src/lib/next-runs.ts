@@ -5,10 +5,17 @@ export type DstChange = { timeZone: string; afterRun: number; from: string; to: 
 
 /**
  * Checks an expression and lists its next fires exactly as the server will (same croner options, same
- * zone handling, via @kpi/cron). The minimum interval is the server's to enforce: it is not known here.
+ * zone handling, via @kpi/cron). `minIntervalSeconds` is the server's (schedules.limits); 0 until known,
+ * when only the syntax is checked and the server still has the last word on Save.
  */
-export function previewRuns(cron: string, timeZone: string, now: Date, count = 5): { runs: Date[]; problem: string | null } {
-  const problem = validateCron(cron, { minIntervalSeconds: 0, timeZone, from: now });
+export function previewRuns(
+  cron: string,
+  timeZone: string,
+  now: Date,
+  count = 5,
+  minIntervalSeconds = 0,
+): { runs: Date[]; problem: string | null } {
+  const problem = validateCron(cron, { minIntervalSeconds, timeZone, from: now });
   if (problem) return { runs: [], problem: problem.message };
   try {
     return { runs: computeNextRuns(cron, timeZone, now, count), problem: null };

@@ -3,7 +3,7 @@ import { listSchedules } from '../services/list-schedules.ts';
 import { previewSchedule } from '../services/preview-schedule.ts';
 import { runSchedule } from '../services/run-schedule.ts';
 import { updateSchedule } from '../services/update-schedule.ts';
-import { schedulePreviewInput, scheduleUpdateInput, serviceInput } from '../validators/schedule.ts';
+import { PREVIEW_MAX_COUNT, schedulePreviewInput, scheduleUpdateInput, serviceInput } from '../validators/schedule.ts';
 import { authedProcedure, publicProcedure, router } from './trpc.ts';
 
 export const schedulesRouter = router({
@@ -19,4 +19,10 @@ export const schedulesRouter = router({
   }),
 
   preview: publicProcedure.input(schedulePreviewInput).query(({ ctx, input }) => previewSchedule(ctx.deps, input)),
+
+  /** The limits a form checks as the user types, so a too-frequent cron is flagged before Save. */
+  limits: publicProcedure.query(({ ctx }) => ({
+    minIntervalSeconds: ctx.deps.settings.minIntervalSeconds,
+    previewMaxCount: PREVIEW_MAX_COUNT,
+  })),
 });

@@ -13,6 +13,8 @@ function formatMetricName(name: string): string {
 /** The newest snapshot per data source; figures from the sample connector say so plainly. */
 export function LatestKpis() {
   const kpis = trpc.kpis.latest.useQuery();
+  const connections = trpc.connections.list.useQuery();
+  const modes = new Map(connections.data?.map((entry) => [entry.service, entry.mode]));
   if (kpis.isLoading) return <Loading label="Loading KPIs…" />;
   if (kpis.error) return <ErrorNotice title="Could not load KPIs" error={kpis.error} onRetry={() => void kpis.refetch()} />;
   if (!kpis.data || kpis.data.length === 0) return <Empty>No KPIs yet. They appear here after a sync succeeds.</Empty>;
@@ -22,9 +24,13 @@ export function LatestKpis() {
         <article key={snapshot.service} className="card kpi" aria-label={`${serviceLabel(snapshot.service)} KPIs`}>
           <header className="kpi-head">
             <h3>{serviceLabel(snapshot.service)}</h3>
-            {snapshot.sample && (
+            {snapshot.sample ? (
               <span className="badge badge-sample" title="Produced by the sample connector, not the real API">
                 Sample data
+              </span>
+            ) : (
+              <span className="badge badge-ok" title="Fetched from your connected account">
+                Live data
               </span>
             )}
           </header>
@@ -32,6 +38,9 @@ export function LatestKpis() {
             For {snapshot.date} · updated <time dateTime={snapshot.updated_at}>{formatDateTime(snapshot.updated_at)}</time> ·
             source {snapshot.source}
           </p>
+          {snapshot.sample && modes.get(snapshot.service) === 'live' && (
+            <p className="hint">Connected since: the next sync replaces these sample figures with real ones.</p>
+          )}
           <dl className="metrics">
             {Object.entries(snapshot.metrics).map(([name, value]) => (
               <div key={name}>

@@ -1,5 +1,7 @@
+import { useEffect } from 'react';
 import { useAuth } from '../../hooks/use-auth.ts';
 import type { Viewer } from '../../lib/api-types.ts';
+import { Connections } from '../connections/connections.tsx';
 import { LatestKpis } from '../kpis/latest-kpis.tsx';
 import { RunHistory } from '../runs/run-history.tsx';
 import { ScheduleList } from '../schedule/schedule-list.tsx';
@@ -9,11 +11,16 @@ const SECTIONS = [
   { id: 'schedules', label: 'Schedules' },
   { id: 'runs', label: 'Run history' },
   { id: 'kpis', label: 'KPIs' },
+  { id: 'connections', label: 'Connections' },
   { id: 'tokens', label: 'API tokens' },
 ] as const;
 
 export function Dashboard({ viewer }: { viewer: Viewer }) {
   const { signOut, pending } = useAuth();
+  // /connections is where the OAuth callback sends the browser back: open the page at that section.
+  useEffect(() => {
+    if (window.location.pathname === '/connections') document.getElementById('connections')?.scrollIntoView?.();
+  }, []);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -51,6 +58,10 @@ export function Dashboard({ viewer }: { viewer: Viewer }) {
         <section id="kpis" aria-labelledby="kpis-title">
           <h2 id="kpis-title">Latest KPIs</h2>
           <LatestKpis />
+        </section>
+        <section id="connections" aria-labelledby="connections-title">
+          <h2 id="connections-title">Connections</h2>
+          <Connections />
         </section>
         <section id="tokens" aria-labelledby="tokens-title">
           <h2 id="tokens-title">API tokens</h2>

@@ -22,6 +22,10 @@ type Props = {
   viewerTimeZone?: string;
   /** Extra controls for the footer, such as "Run now". */
   actions?: ReactNode;
+  /** Beside the title: whether the source is live or sample data. */
+  badge?: ReactNode;
+  /** The server's least interval between fires (schedules.limits), checked as the user types. */
+  minIntervalSeconds?: number;
 };
 
 type Draft = { cron: string; enabled: boolean; timezone: string };
@@ -51,7 +55,16 @@ function fieldOf(appCode: string | null, field: string | null): Field {
 }
 
 /** One data source's schedule: what it is, when it runs next, and a form to change it. */
-export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerTimeZone, actions }: Props) {
+export function ScheduleConfig({
+  schedule,
+  onSave,
+  stats,
+  now: fixedNow,
+  viewerTimeZone,
+  actions,
+  badge,
+  minIntervalSeconds = 0,
+}: Props) {
   const id = useId();
   const clock = useNow();
   const now = fixedNow ?? clock;
@@ -68,7 +81,10 @@ export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerT
     setDraft({ cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone });
   }
 
-  const preview = useMemo(() => previewRuns(draft.cron, draft.timezone, now), [draft.cron, draft.timezone, now]);
+  const preview = useMemo(
+    () => previewRuns(draft.cron, draft.timezone, now, 5, minIntervalSeconds),
+    [draft.cron, draft.timezone, now, minIntervalSeconds],
+  );
   const changes = changesOf(draft, schedule);
   const dirty = Object.keys(changes).length > 0;
   const proposedZone =
@@ -106,6 +122,7 @@ export function ScheduleConfig({ schedule, onSave, stats, now: fixedNow, viewerT
     <article className="card schedule" aria-labelledby={titleId} data-service={schedule.service}>
       <header className="schedule-head">
         <h3 id={titleId}>{serviceLabel(schedule.service)}</h3>
+        {badge}
         <label className="switch">
           <input
             type="checkbox"
