@@ -22,6 +22,10 @@ export function openPostgres(options: PostgresOptions): Database {
   });
   // Without this handler an idle client dropped by a PostgreSQL restart would crash the process.
   pool.on('error', (error) => options.onError?.(error));
+  // The pool listens for errors only on idle clients. A client checked out (between the statements of a
+  // transaction) whose connection drops would emit an unhandled 'error' and kill the process; the query
+  // in flight, or the next one, fails instead, and the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   const listeners = new Set<ReconnectingListener>();
 
