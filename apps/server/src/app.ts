@@ -2,11 +2,13 @@ import fastifyCookie from '@fastify/cookie';
 import { type ApiDeps, AppError } from '@kpi/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { LoginLimiter } from './login-limiter.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
+import { RateCounters } from './rate-limit.ts';
+import { registerApiRateLimit } from './rate-limit-api.ts';
+import { SharedLoginLimiter } from './rate-limit-login.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerConnectionRoutes } from './routes/connections.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
@@ -23,6 +25,11 @@ export type AppOptions = {
   readiness: Readiness;
   bodyLimitBytes: number;
   login: { maxAttempts: number; windowSeconds: number };
+  /**
+   * Counters shared across instances (RATE_LIMIT_*): the API limit per user and the sign-in limit. Without
+   * it, sign-in failures are counted in this process only and the API is not limited.
+   */
+  rateLimit?: { perMinute: number; counters: RateCounters };
   trustProxy?: boolean;
   /** How long a resolved credential is remembered (AUTH_CACHE_SECONDS). */
   authCacheSeconds?: number;
@@ -58,8 +65,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
   options.deps.events = { ...options.deps.events, credentialsRevoked: (userId) => viewers.forgetUser(userId) };
   registerAuthentication(app, options.deps, viewers);
+  const counters = options.rateLimit?.counters ?? new RateCounters({ db: options.deps.db, clock: options.deps.clock });
+  counters.start();
+  app.addHook('onClose', () => counters.stop());
+  // After authentication (hooks run in order), so the limit is per user without another lookup.
+  if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness);
-  registerAuthRoutes(app, options.deps, new LoginLimiter(options.login.maxAttempts, options.login.windowSeconds * 1000));
+  const loginLimiter = new SharedLoginLimiter(counters, options.login.maxAttempts, options.login.windowSeconds * 1000);
+  registerAuthRoutes(app, options.deps, loginLimiter);
   registerScheduleRoutes(app, options.deps);
   registerTokenRoutes(app, options.deps);
   registerConnectionRoutes(app, options.deps, { publicUrl: options.publicUrl });

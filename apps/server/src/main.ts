@@ -6,6 +6,7 @@ import { bootstrapAdmin } from './bootstrap-admin.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { RateCounters } from './rate-limit.ts';
 import { SchemaWatch } from './schema-watch.ts';
 import { createScheduler, openConnectors, wireConnectors, wireSchedulerEvents } from './start-scheduler.ts';
 
@@ -54,6 +55,11 @@ const app = await buildApp({
   log,
   bodyLimitBytes: config.bodyLimitBytes,
   login: { maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds },
+  // Counted here, shared through PostgreSQL every RATE_LIMIT_SYNC_MS (windows on the database clock).
+  rateLimit: {
+    perMinute: config.rateLimitPerMinute,
+    counters: new RateCounters({ db: database.db, clock: deps.clock, log, syncMs: config.rateLimitSyncMs }),
+  },
   trustProxy: config.trustProxy,
   authCacheSeconds: config.authCacheSeconds,
   webDistDir: config.webDistDir,

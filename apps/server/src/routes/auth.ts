@@ -1,9 +1,9 @@
 import { type ApiDeps, AppError, login, loginInput, logout } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
-import type { LoginLimiter } from '../login-limiter.ts';
 import { requireViewer, SESSION_COOKIE } from '../plugins/authenticate.ts';
+import type { SignInLimiter } from '../rate-limit-login.ts';
 
-export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: LoginLimiter): void {
+export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: SignInLimiter): void {
   app.post('/api/auth/login', async (request, reply) => {
     const input = loginInput.parse(request.body ?? {});
     const keys = [`ip:${request.ip}`, `email:${input.email.trim().toLowerCase()}`];
