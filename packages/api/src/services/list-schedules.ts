@@ -1,8 +1,37 @@
 import { computeNextRun } from '@kpi/cron';
-import { isMissingTable, jobSchedules, withTenant } from '@kpi/db';
+import { isMissingTable, type JobSchedule, jobSchedules, queryRows, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { DEFAULT_SCHEDULE, SERVICES } from '../validators/schedule.ts';
 import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
+
+const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, last_run_at, next_run_at,
+  created_at, updated_at FROM job_schedules ORDER BY id`;
+
+type ScheduleRow = {
+  id: string;
+  user_id: number;
+  service: JobSchedule['service'];
+  cron_expression: string;
+  enabled: boolean;
+  timezone: string;
+  last_run_at: Date | null;
+  next_run_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+const fromRow = (row: ScheduleRow): JobSchedule => ({
+  id: Number(row.id),
+  userId: row.user_id,
+  service: row.service,
+  cronExpression: row.cron_expression,
+  enabled: row.enabled,
+  timezone: row.timezone,
+  lastRunAt: row.last_run_at && new Date(row.last_run_at),
+  nextRunAt: row.next_run_at && new Date(row.next_run_at),
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+});
 
 /**
  * The user's three schedules, creating the missing ones with the defaults (disabled, so they have no
@@ -12,7 +41,8 @@ import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 export async function listSchedules(deps: ApiDeps, userId: number): Promise<ScheduleJson[]> {
   try {
     const rows = await withTenant(deps.db, userId, async (tx) => {
-      const existing = await tx.select().from(jobSchedules).orderBy(jobSchedules.id);
+      // The hot path of every dashboard load and API poll: a plain statement, no query building.
+      const existing = (await queryRows<ScheduleRow>(tx, SELECT_SCHEDULES)).map(fromRow);
       if (existing.length >= SERVICES.length) return existing;
       const have = new Set(existing.map((row) => row.service));
       const missing = SERVICES.filter((service) => !have.has(service));
