@@ -51,9 +51,10 @@ async function load(name: string, url: string, options: Record<string, unknown> 
 }
 
 try {
-  // Warm up JIT and pools.
-  await load('warm-up', `http://127.0.0.1:${ports.app}/api/schedules`, { duration: 2 });
-  await load('warm-up', `http://127.0.0.1:${ports.baseline}/baseline`, { duration: 2 });
+  // Warm up JIT and pools on every path measured below.
+  await load('warm-up', `http://127.0.0.1:${ports.app}/api/schedules`, { duration: 3 });
+  await load('warm-up', `http://127.0.0.1:${ports.app}/trpc/schedules.list`, { duration: 3 });
+  await load('warm-up', `http://127.0.0.1:${ports.baseline}/baseline`, { duration: 3 });
   const baseline = await load('baseline (Fastify + pg, RLS by hand)', `http://127.0.0.1:${ports.baseline}/baseline`);
   const rest = await load('REST GET /api/schedules', `http://127.0.0.1:${ports.app}/api/schedules`);
   const trpc = await load('tRPC schedules.list', `http://127.0.0.1:${ports.app}/trpc/schedules.list`);
