@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { createDatabase } from './support/database.ts';
+import { startFakes } from './support/fakes.ts';
 import { REPO_ROOT } from './support/paths.ts';
 import { createUser, startServer } from './support/server.ts';
 import { USERS } from './support/users.ts';
@@ -39,9 +40,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   ensureWebBuild();
 
   const database = await createDatabase();
+  // The Meta, GA4, Shopify and Sheets APIs, faked on loopback: the server's connectors talk to these.
+  const fakes = await startFakes();
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     server = await startServer({
+      ...fakes.env,
       DATABASE_URL: database.url,
       LOG_LEVEL: 'info',
       ADMIN_EMAIL: 'admin@e2e.test',
@@ -54,14 +58,17 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     await Promise.all(Object.values(USERS).map((user) => createUser(database.url, user.email, user.password)));
   } catch (error) {
     await server?.stop();
+    await fakes.stop();
     await database.drop();
     throw error;
   }
   // Workers start after global setup and inherit this.
   process.env.E2E_BASE_URL = server.baseUrl;
+  process.env.E2E_FAKES_URL = fakes.controlUrl;
 
   return async () => {
     await server?.stop();
+    await fakes.stop();
     await database.drop();
   };
 }

@@ -5,6 +5,8 @@ export const USERS = {
   owner: { email: 'owner@e2e.test', password: 'owner-password-1' },
   other: { email: 'other@e2e.test', password: 'other-password-1' },
   layout: { email: 'layout@e2e.test', password: 'layout-password-1' },
+  connector: { email: 'connector@e2e.test', password: 'connector-password-1' },
+  reauth: { email: 'reauth@e2e.test', password: 'reauth-password-1' },
 } as const;
 
 export type UserKey = keyof typeof USERS;

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { Connection, ConnectionUpsert, ProbeAnswer } from '../../lib/api-types.ts';
 import { ACCOUNT_FIELDS, KIND_LABELS } from '../../lib/credentials.ts';
 import { serviceLabel } from '../../lib/services.ts';
@@ -16,16 +16,15 @@ type Props = {
 
 /** One source: live or sample, which account, whether its credential still works, and what to do next. */
 export function ConnectionCard({ connection, onSave, onTest, onRemove }: Props) {
-  const id = useId();
   const [editing, setEditing] = useState(false);
   const live = connection.mode === 'live';
   const label = serviceLabel(connection.service);
   const showForm = editing || !live;
 
   return (
-    <article className="card connection" aria-labelledby={`${id}-title`} data-service={connection.service}>
+    <article className="card connection" aria-label={`${label} connection`} data-service={connection.service}>
       <header className="kpi-head">
-        <h3 id={`${id}-title`}>{label}</h3>
+        <h3>{label}</h3>
         <ModeBadge mode={connection.mode} />
       </header>
       {live && (
@@ -81,7 +80,7 @@ export function ConnectionCard({ connection, onSave, onTest, onRemove }: Props) 
           {...(live ? { onCancel: () => setEditing(false) } : {})}
         />
       )}
-      {connection.oauth_available && (
+      {connection.oauth_available && showForm && (
         <OAuthLink
           target={connection.service}
           accountId={connection.account_id}

@@ -32,7 +32,7 @@ export function OAuthLink({ target, accountId, label }: Props) {
             Connect with {provider}
           </a>
         ) : (
-          <span className="muted small">Enter the {label.toLowerCase()} first.</span>
+          <span className="muted small">Fill this in to continue with {provider}.</span>
         )}
       </div>
     </div>

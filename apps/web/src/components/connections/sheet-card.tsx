@@ -21,9 +21,9 @@ export function SheetCard({ sheet, oauthAvailable, onSave, onTest, onRemove }: P
   const [editing, setEditing] = useState(false);
   const showForm = editing || !sheet;
   return (
-    <article className="card connection" aria-labelledby="sheet-title">
+    <article className="card connection" aria-label="Google Sheet destination">
       <header className="kpi-head">
-        <h3 id="sheet-title">Google Sheet</h3>
+        <h3>Google Sheet</h3>
         {sheet && <StatusBadge status={sheet.status} />}
       </header>
       {sheet ? (
@@ -80,7 +80,9 @@ export function SheetCard({ sheet, oauthAvailable, onSave, onTest, onRemove }: P
           {...(sheet ? { onCancel: () => setEditing(false) } : {})}
         />
       )}
-      {oauthAvailable && <OAuthLink target="sheets" accountId={sheet?.spreadsheet_id ?? null} label="Spreadsheet URL or id" />}
+      {oauthAvailable && showForm && (
+        <OAuthLink target="sheets" accountId={sheet?.spreadsheet_id ?? null} label="Spreadsheet URL or id" />
+      )}
       {sheet && (
         <TestAndRemove
           what="Sheet destination"

@@ -33,8 +33,11 @@ export function RunNow({ onRun }: { onRun: () => Promise<RunRequested> }) {
   const [finished, setFinished] = useState<number | null>(null);
   if (tracked && status && !ACTIVE.has(status) && finished !== tracked.runId) {
     setFinished(tracked.runId);
-    // The outcome changes history, statistics, KPIs and the schedule's last result.
+    // The outcome changes history, statistics, KPIs, the schedule's last result and, when a credential
+    // was rejected, the connection's status.
     void Promise.all([
+      utils.connections.list.invalidate(),
+      utils.sheets.get.invalidate(),
       utils.runs.list.invalidate(),
       utils.runs.stats.invalidate(),
       utils.kpis.latest.invalidate(),
