@@ -93,6 +93,20 @@ describe('ScheduleConfig validation', () => {
     expect(help?.textContent).toMatch(/must have 5 fields/);
   });
 
+  it("flags a cron that fires more often than the server's minimum interval as it is typed", async () => {
+    const { user, cron, save } = setup({ minIntervalSeconds: 60 });
+    await user.clear(cron());
+    await user.type(cron(), '*/10 * * * * *');
+    expect(cron().getAttribute('aria-invalid')).toBe('true');
+    const help = document.getElementById(cron().getAttribute('aria-describedby') ?? '');
+    expect(help?.textContent).toBe('Cron expression fires every 10s; the minimum interval is 60s');
+    expect(save().disabled).toBe(true);
+    await user.clear(cron());
+    await user.type(cron(), '*/5 * * * *');
+    expect(cron().getAttribute('aria-invalid')).toBeNull();
+    expect(save().disabled).toBe(false);
+  });
+
   it("shows the server's message next to the field it concerns, until that field is edited", async () => {
     const onSave = vi.fn(async () => {
       throw {
