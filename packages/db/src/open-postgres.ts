@@ -26,6 +26,12 @@ export function openPostgres(options: PostgresOptions): Database {
   // transaction) whose connection drops would emit an unhandled 'error' and kill the process; the query
   // in flight, or the next one, fails instead, and the pool discards the broken client on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
+  // drizzle-orm's transaction() sends BEGIN before its try/finally, so when BEGIN fails (the connection
+  // dropped between checkout and BEGIN) the client is never released: the pool loses it for good, and
+  // after a few such faults every query waits forever. Such a client is released (and destroyed) here.
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  (pool as unknown as { connect: typeof connect }).connect = (callback?: unknown) =>
+    callback ? connect(callback) : (connect() as Promise<pg.PoolClient>).then(releaseOnFailedBegin);
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   const listeners = new Set<ReconnectingListener>();
 
@@ -60,6 +66,32 @@ export function openPostgres(options: PostgresOptions): Database {
       await pool.end();
     },
   };
+}
+
+function isBegin(statement: unknown): boolean {
+  const text = typeof statement === 'string' ? statement : (statement as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' && /^\s*begin\b/i.test(text);
+}
+
+/** For one checkout: a failed BEGIN releases the client with its error; a second release is ignored. */
+function releaseOnFailedBegin(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  client.release = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    release(error);
+  };
+  const query = Object.getPrototypeOf(client).query as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query.apply(client, args);
+    if (!isBegin(args[0]) || !(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    });
+  };
+  return client;
 }
 
 /** One dedicated connection per channel that comes back after PostgreSQL restarts. */
