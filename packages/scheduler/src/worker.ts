@@ -127,28 +127,63 @@ export class Worker {
       this.options.runTimeoutMs,
     );
     try {
-      const handler = this.options.handlers.get(run.service);
-      if (!handler) throw new SyncError(`no sync handler for ${run.service}`, { retryable: false, errorClass: 'NoHandler' });
-      const result = await abortable(
-        handler.run({ ...run, runId: run.id, signal: controller.signal, log, db }),
-        controller.signal,
-      );
+      let result: unknown;
+      try {
+        const handler = this.options.handlers.get(run.service);
+        if (!handler) throw new SyncError(`no sync handler for ${run.service}`, { retryable: false, errorClass: 'NoHandler' });
+        result = await abortable(handler.run({ ...run, runId: run.id, signal: controller.signal, log, db }), controller.signal);
+      } catch (error) {
+        await this.recordFailure(run, error, Math.round(performance.now() - startedAt), fields, log);
+        return;
+      }
       const durationMs = Math.round(performance.now() - startedAt);
-      if (await completeRun(db, { runId: run.id, workerId, now: clock.now(), durationMs, result })) {
+      const outcome = await this.recordSuccess(run, durationMs, result, controller.signal, fields, log);
+      if (outcome === 'recorded') {
         counters.runs.succeeded++;
         this.options.observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs });
         log.info({ ...fields, event: 'succeeded', durationMs }, 'run succeeded');
-      } else {
+      } else if (outcome === 'not-ours') {
         log.warn(
           { ...fields, event: 'lease-expired', durationMs },
-          'run finished after its lease was taken back; outcome discarded',
+          'run finished after its lease was taken back (or an earlier attempt to record it did commit); outcome discarded',
         );
       }
-    } catch (error) {
-      await this.recordFailure(run, error, Math.round(performance.now() - startedAt), fields, log);
     } finally {
       renewTimer?.cancel();
       timeout.cancel();
+    }
+  }
+
+  /**
+   * Records a finished handler's success. The work is done, so a database error here must not count as
+   * a failure of the run (that would queue a retry and run the handler a second time): the update is
+   * tried again, while the lease is renewed, until it lands, the run turns out not to be ours any more,
+   * or the run is aborted (timeout, lease lost, shutdown), in which case the lease decides.
+   */
+  private async recordSuccess(
+    run: ClaimedRun,
+    durationMs: number,
+    result: unknown,
+    signal: AbortSignal,
+    fields: Record<string, unknown>,
+    log: SchedulerLog,
+  ): Promise<'recorded' | 'not-ours' | 'unrecorded'> {
+    const { clock, db, workerId } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const done = await completeRun(db, { runId: run.id, workerId, now: clock.now(), durationMs, result });
+        return done ? 'recorded' : 'not-ours';
+      } catch (error) {
+        if (signal.aborted) {
+          log.error(
+            { ...fields, event: 'complete-failed', err: error },
+            'could not record the success; the lease will expire and the run be retried',
+          );
+          return 'unrecorded';
+        }
+        log.warn({ ...fields, event: 'complete-retry', attempt, err: error }, 'could not record the success yet; trying again');
+        await new Promise<void>((resolve) => clock.setTimer(resolve, Math.min(200 * 2 ** (attempt - 1), 2_000)));
+      }
     }
   }
 
