@@ -100,13 +100,28 @@ export class EnhancedScheduler {
     if (this.state === 'running') return;
     this.state = 'running';
     this.startedAt = this.clock.now();
-    await this.reloadAll();
+    // A database briefly unreachable at start must not leave the process without a scheduler: try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reloadAll();
+        break;
+      } catch (error) {
+        if (this.state !== 'running') return;
+        this.o.log.warn({ event: 'start-retry', attempt, err: error }, 'could not load the schedules; retrying');
+        await new Promise<void>((resolve) => this.clock.setTimer(resolve, Math.min(500 * attempt, 5_000)));
+        if (this.state !== 'running') return;
+      }
+    }
     if (this.o.listen) {
       this.unlisten.push(
         await this.o.listen(
           'kpi_schedule_changed',
           (payload) => this.scheduleChanged(Number(payload)),
-          () => void this.reloadAll(),
+          // A rejection here would be unhandled (and end the process): the periodic reconcile heals instead.
+          () =>
+            void this.reloadAll().catch((error: unknown) =>
+              this.o.log.warn({ event: 'reload-failed', err: error }, 'could not reload the schedules after a reconnect'),
+            ),
         ),
         await this.o.listen(
           'kpi_run_queued',
@@ -121,7 +136,9 @@ export class EnhancedScheduler {
     this.lastReconcile = this.clock.now().getTime();
     // Due rows are simply due: after a restart, the first tick claims (or recovers) whatever was missed.
     await this.tick();
-    void this.sweepLeases();
+    void this.sweepLeases().catch((error: unknown) =>
+      this.o.log.warn({ event: 'loop-failed', err: error }, 'periodic scheduler task failed'),
+    );
     void this.worker.pump();
   }
 
