@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
  * Each `hit` only touches a Map. Every `syncMs` one transaction adds this instance's unsent deltas to
  * `rate_limits` with a single upsert and reads back the totals of all instances for those keys. The
  * local estimate of a key is then "total at the last sync + hits since". The approximation: between two
- * syncs an instance does not see the other instances' new hits, so with N instances a key can exceed
- * its limit by at most what the other N - 1 instances admit in one sync interval (and its first
- * `limit` hits on each instance are admitted before any sync). With one instance (PGlite) it is exact.
+ * syncs an instance does not see the other instances' new hits, so with N instances a key can exceed its
+ * limit by at most what the other N - 1 instances admit within one sync interval (an instance that has
+ * not seen a key yet admits it until its next sync). With one instance (PGlite) it is exact.
  * Windows are aligned on the (database) clock passed in, so instances agree on where a window starts.
  */
 export class RateCounters {

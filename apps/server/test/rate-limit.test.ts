@@ -1,5 +1,5 @@
 import type { ApiDeps } from '@kpi/api';
-import { type Database, openPostgres, queryRows, sql } from '@kpi/db';
+import { type Database, openPostgres, queryRows, sql, withService, withTenant } from '@kpi/db';
 import { openTestDatabase, POSTGRES_ENABLED, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -86,6 +86,20 @@ describe('one instance on PGlite', () => {
       },
       { timeout: 5_000, interval: 50 },
     );
+  });
+
+  it('rate_limits: the service role may count (allowed), a tenant may not even read it (denied)', async () => {
+    const rows = await withService(database.db, (tx) => queryRows<{ key: string }>(tx, sql`SELECT key FROM rate_limits`));
+    expect(rows.map((r) => r.key)).toContain(`user:${a.id}`);
+    // drizzle wraps the driver's error: the refusal is the cause's SQLSTATE 42501 (insufficient_privilege).
+    const refusal = (work: Promise<unknown>) =>
+      work.then(
+        () => 'allowed',
+        (error: { cause?: { code?: string }; code?: string }) => error.cause?.code ?? error.code,
+      );
+    expect(await refusal(withTenant(database.db, a.id, (tx) => tx.execute(sql`SELECT key FROM rate_limits`)))).toBe('42501');
+    const insert = sql`INSERT INTO rate_limits (key, window_start, hits, expires_at) VALUES ('x', now(), 1, now())`;
+    expect(await refusal(withTenant(database.db, a.id, (tx) => tx.execute(insert)))).toBe('42501');
   });
 
   it('sign-in failures are limited too', async () => {
