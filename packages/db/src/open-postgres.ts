@@ -132,7 +132,13 @@ class ReconnectingListener {
       await client.end().catch(() => undefined);
       return;
     }
-    await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    } catch (error) {
+      // Not ours yet, so drop() would not close it: without this every failed LISTEN leaked a connection.
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
     if (this.everConnected) this.onReconnect?.();
     this.everConnected = true;
