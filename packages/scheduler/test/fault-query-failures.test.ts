@@ -3,11 +3,11 @@
 // throw as if the acknowledgement was lost, while every-second schedules fire and manual runs queue.
 // Every fire still runs exactly once: the unique (schedule_id, scheduled_for) catches a claim whose
 // COMMIT landed unacknowledged, and a run's handler executes once (counted by its side effect).
-import { sql, withService } from '@kpi/db';
+import { queryRows, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExactlyOnce, createSideEffectTable, queueManualRuns, settle } from './fixtures/fault-checks.ts';
-import { killFaultProcesses, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { eventually, killFaultProcesses, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
 import { createUsers, insertSchedules } from './fixtures/seed.ts';
 
 // Child processes on a shared server: PostgreSQL only. Without it nothing is registered.
@@ -66,6 +66,20 @@ describe.each(FAULT_BACKENDS)('a fifth of database calls failing, on %s', (backe
     }
     await withService(db, (tx) => tx.execute(sql`UPDATE job_schedules SET enabled = false, updated_at = now()`));
     await settle(db, 30_000);
+
+    // Listener connections that failed their LISTEN were closed, not leaked: two channels per process.
+    await eventually(
+      'each process holds exactly its two LISTEN connections',
+      async () => {
+        const [row] = await queryRows<{ n: number }>(
+          db,
+          sql`SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name = 'kpi-sync-listener'`,
+        );
+        return row?.n === 2 * processes.length;
+      },
+      10_000,
+    );
 
     const audit = await auditExactlyOnce(database, USERS);
     const outcomes = await Promise.all(processes.map((proc) => terminateFault(proc)));
