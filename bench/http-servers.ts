@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../apps/server/src/app.ts';
+import { RateCounters } from '../apps/server/src/rate-limit.ts';
 
 const url = process.env.BENCH_DATABASE_URL as string;
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
@@ -12,13 +13,16 @@ const database = openPostgres({ url, poolSize });
 await applyMigrations(database);
 const log = pino({ level: 'silent' });
 
+const deps = {
+  db: database.db,
+  clock: () => new Date(),
+  log,
+  settings: { minIntervalSeconds: 60, maxAttempts: 3, sessionTtlSeconds: 3600 },
+};
 const app = await buildApp({
-  deps: {
-    db: database.db,
-    clock: () => new Date(),
-    log,
-    settings: { minIntervalSeconds: 60, maxAttempts: 3, sessionTtlSeconds: 3600 },
-  },
+  deps,
+  // The shared rate limiter runs as in production, with a limit the load never reaches.
+  rateLimit: { perMinute: 100_000_000, counters: new RateCounters({ db: database.db, clock: deps.clock, log }) },
   log,
   bodyLimitBytes: 65536,
   login: { maxAttempts: 10, windowSeconds: 900 },

@@ -1,7 +1,7 @@
 import { AppError } from '@kpi/api';
 import type { RateCounters } from './rate-limit.ts';
 
-/** What the sign-in route needs from a limiter (the in-process LoginLimiter fits as well). */
+/** What the sign-in route needs from a limiter. */
 export interface SignInLimiter {
   /** Throws RATE_LIMITED when any key already has the most failures allowed. */
   check(keys: string[]): void;
