@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 // Throughput: no-op runs claimed, run and completed per second on PostgreSQL, with 1 and 3 scheduler
 // processes (packages/scheduler/test/fixtures/scheduler-process.ts). The queue is filled in one statement
 // once every process is ready; the clock stops when the last run is `succeeded`.
@@ -75,5 +76,5 @@ try {
 process.exit(0);
 
 function navigatorCores(): number {
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0;
+  return availableParallelism();
 }
