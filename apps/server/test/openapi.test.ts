@@ -1,12 +1,10 @@
-import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../src/openapi/document.ts';
-import { wireSchedulerEvents } from '../src/start-scheduler.ts';
-import { buildTestApp, createTestUser, silentLog, type TestUser, testDeps } from './support.ts';
+import { createTestUser, startAppWithScheduler, type TestUser } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -33,29 +31,19 @@ function conforms(path: string, method: string, response: LightMyRequestResponse
 describe.each(BACKENDS)('OpenAPI document against real answers on %s', (backend) => {
   let database: TestDatabase;
   let app: FastifyInstance;
-  let scheduler: EnhancedScheduler;
+  let stop: () => Promise<void>;
   let user: TestUser;
   let admin: TestUser;
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
-    const deps = testDeps(database);
-    scheduler = new EnhancedScheduler({
-      db: database.db,
-      clock: systemClock,
-      log: silentLog,
-      handlers: sampleRegistry(),
-      pollIntervalMs: 100,
-    });
-    wireSchedulerEvents(deps, scheduler);
-    app = await buildTestApp(database, { deps });
-    await scheduler.start();
+    const started = await startAppWithScheduler(database);
+    ({ app, stop } = started);
     user = await createTestUser(database, 'openapi');
     admin = await createTestUser(database, 'openapi-admin', 'admin');
   });
   afterAll(async () => {
-    await scheduler?.stop(1_000);
-    await app?.close();
+    await stop?.();
     await database?.dispose();
   });
 

@@ -1,9 +1,8 @@
-import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
+import type { EnhancedScheduler } from '@kpi/scheduler';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wireSchedulerEvents } from '../src/start-scheduler.ts';
-import { buildTestApp, createTestUser, silentLog, type TestUser, testDeps } from './support.ts';
+import { createTestUser, startAppWithScheduler, type TestUser } from './support.ts';
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -18,30 +17,21 @@ describe.each(BACKENDS)('runs, KPIs and scheduler stats through the API on %s', 
   let database: TestDatabase;
   let app: FastifyInstance;
   let scheduler: EnhancedScheduler;
+  let stop: () => Promise<void>;
   let alice: TestUser;
   let bob: TestUser;
   let admin: TestUser;
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
-    const deps = testDeps(database);
-    scheduler = new EnhancedScheduler({
-      db: database.db,
-      clock: systemClock,
-      log: silentLog,
-      handlers: sampleRegistry(),
-      pollIntervalMs: 100,
-    });
-    wireSchedulerEvents(deps, scheduler);
-    app = await buildTestApp(database, { deps });
-    await scheduler.start();
+    const started = await startAppWithScheduler(database);
+    ({ app, scheduler, stop } = started);
     alice = await createTestUser(database, 'alice');
     bob = await createTestUser(database, 'bob');
     admin = await createTestUser(database, 'admin', 'admin');
   });
   afterAll(async () => {
-    await scheduler?.stop(1_000);
-    await app?.close();
+    await stop?.();
     await database?.dispose();
   });
 

@@ -2,9 +2,11 @@ import type { ApiDeps, Viewer } from '@kpi/api';
 import { createApiToken, createUser } from '@kpi/api';
 import type { Database } from '@kpi/db';
 import { sql } from '@kpi/db';
+import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../src/app.ts';
+import { wireSchedulerEvents } from '../src/start-scheduler.ts';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -58,4 +60,31 @@ export async function createTestUser(database: Database, prefix = 'user', role: 
   );
   const { token } = await createApiToken({ db: database.db }, viewer.id, { name: 'test' });
   return { ...viewer, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** The app with a real scheduler (sample connectors, fast polling) wired as main.ts wires them. */
+export async function startAppWithScheduler(database: Database): Promise<{
+  app: FastifyInstance;
+  scheduler: EnhancedScheduler;
+  stop: () => Promise<void>;
+}> {
+  const deps = testDeps(database);
+  const scheduler = new EnhancedScheduler({
+    db: database.db,
+    clock: systemClock,
+    log: silentLog,
+    handlers: sampleRegistry(),
+    pollIntervalMs: 100,
+  });
+  wireSchedulerEvents(deps, scheduler);
+  const app = await buildTestApp(database, { deps });
+  await scheduler.start();
+  return {
+    app,
+    scheduler,
+    stop: async () => {
+      await scheduler.stop(1_000);
+      await app.close();
+    },
+  };
 }
