@@ -1,4 +1,3 @@
-import type { EnhancedScheduler } from '@kpi/scheduler';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,6 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 describe.each(BACKENDS)('runs, KPIs and scheduler stats through the API on %s', (backend) => {
   let database: TestDatabase;
   let app: FastifyInstance;
-  let scheduler: EnhancedScheduler;
   let stop: () => Promise<void>;
   let alice: TestUser;
   let bob: TestUser;
@@ -25,7 +23,7 @@ describe.each(BACKENDS)('runs, KPIs and scheduler stats through the API on %s', 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     const started = await startAppWithScheduler(database);
-    ({ app, scheduler, stop } = started);
+    ({ app, stop } = started);
     alice = await createTestUser(database, 'alice');
     bob = await createTestUser(database, 'bob');
     admin = await createTestUser(database, 'admin', 'admin');
