@@ -1,54 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Database, Db } from '@kpi/db';
-import { type Advanced, type ClaimedFire, claimDueSchedules } from './claim-fires.ts';
+import { claimDueSchedules } from './claim-fires.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
-import type { HandlerRegistry, SchedulerLog } from './handlers/types.ts';
-import { changedScheduleIds, loadEnabledSchedules, readSchedules, takeBackExpiredLeases } from './run-queries.ts';
-import { ScheduleHeap } from './schedule-heap.ts';
-import { emptyCounters, LagWindow, type SchedulerObserver, type SchedulerStats } from './stats.ts';
+import { recordFire } from './record-fire.ts';
+import { takeBackExpiredLeases } from './run-queries.ts';
+import { ScheduleBook } from './schedule-book.ts';
+import { DEFAULTS, type SchedulerOptions } from './scheduler-options.ts';
+import { emptyCounters, LagWindow, type SchedulerStats } from './stats.ts';
 import { Worker } from './worker.ts';
 
-export type SchedulerOptions = {
-  db: Db;
-  /** LISTEN/NOTIFY, so other instances' schedule changes and queued runs are seen at once. */
-  listen?: Database['listen'];
-  clock?: Clock;
-  log: SchedulerLog;
-  handlers: HandlerRegistry;
-  instanceId?: string;
-  observer?: SchedulerObserver;
-  graceMs?: number;
-  catchupWindowMs?: number;
-  catchupJitterMs?: number;
-  retryDelayMs?: number;
-  maxAttempts?: number;
-  concurrency?: number;
-  leaseMs?: number;
-  runTimeoutMs?: number;
-  claimBatchSize?: number;
-  pollIntervalMs?: number;
-  leaseSweepIntervalMs?: number;
-  reconcileIntervalMs?: number;
-  /** The longest the wake-up timer sleeps, so a stepped clock or a lost notification heals by itself. */
-  maxSleepMs?: number;
-};
-
-const DEFAULTS = {
-  graceMs: 60_000,
-  catchupWindowMs: 86_400_000,
-  catchupJitterMs: 30_000,
-  retryDelayMs: 600_000,
-  maxAttempts: 3,
-  concurrency: 4,
-  leaseMs: 60_000,
-  runTimeoutMs: 15 * 60_000,
-  claimBatchSize: 500,
-  pollIntervalMs: 1_000,
-  leaseSweepIntervalMs: 5_000,
-  reconcileIntervalMs: 30_000,
-  maxSleepMs: 30_000,
-};
+export type { SchedulerOptions } from './scheduler-options.ts';
 
 /**
  * Fires every enabled schedule at its `next_run_at`, exactly once across instances, and runs the
@@ -60,10 +21,10 @@ export class EnhancedScheduler {
   private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock'>> &
     Pick<SchedulerOptions, 'listen' | 'observer'>;
   private readonly clock: Clock;
-  private readonly heap = new ScheduleHeap();
   private readonly counters = emptyCounters();
   private readonly lag = new LagWindow();
   private readonly worker: Worker;
+  private readonly book: ScheduleBook;
   private state: SchedulerStats['state'] = 'idle';
   private startedAt: Date | null = null;
   private wakeTimer: TimerHandle | undefined;
@@ -75,12 +36,12 @@ export class EnhancedScheduler {
   private readonly toRefresh = new Set<number>();
   private refreshTimer: TimerHandle | undefined;
   private refreshing: Promise<void> | undefined;
-  private lastReconcile = 0;
 
   constructor(options: SchedulerOptions) {
     this.o = { ...DEFAULTS, ...options } as EnhancedScheduler['o'];
     this.clock = options.clock ?? systemClock;
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.book = new ScheduleBook(this.o.db);
     this.worker = new Worker({
       db: this.o.db,
       clock: this.clock,
@@ -133,7 +94,6 @@ export class EnhancedScheduler {
     this.every(this.o.pollIntervalMs, () => this.worker.pump());
     this.every(this.o.leaseSweepIntervalMs, () => this.sweepLeases());
     this.every(this.o.reconcileIntervalMs, () => this.reconcile());
-    this.lastReconcile = this.clock.now().getTime();
     // Due rows are simply due: after a restart, the first tick claims (or recovers) whatever was missed.
     await this.tick();
     void this.sweepLeases().catch((error: unknown) =>
@@ -152,7 +112,8 @@ export class EnhancedScheduler {
       this.refreshTimer = undefined;
       const ids = [...this.toRefresh];
       this.toRefresh.clear();
-      this.refreshing = this.refresh(ids)
+      this.refreshing = this.book
+        .refresh(ids)
         .then(() => this.tick())
         .catch((error: unknown) =>
           this.o.log.warn({ event: 'refresh-failed', err: error }, 'could not re-read changed schedules'),
@@ -191,7 +152,7 @@ export class EnhancedScheduler {
     let retryIn: number | undefined;
     try {
       const now = this.clock.now();
-      const expected = new Set(this.heap.dueIds(now.getTime(), 10_000));
+      const expected = new Set(this.book.dueIds(now.getTime(), 10_000));
       for (;;) {
         const batch = await claimDueSchedules(this.o.db, {
           now,
@@ -201,18 +162,19 @@ export class EnhancedScheduler {
           catchupJitterMs: this.o.catchupJitterMs,
           maxAttempts: this.o.maxAttempts,
         });
-        this.applyAdvanced(batch.advanced);
+        this.book.apply(batch.advanced);
         for (const adv of batch.advanced) expected.delete(adv.id);
         this.counters.claimsLost += batch.lost;
-        for (const fire of batch.fires) this.recordFire(fire);
+        for (const fire of batch.fires)
+          recordFire(fire, { counters: this.counters, lag: this.lag, log: this.o.log, observer: this.o.observer });
         if (batch.fires.some((fire) => fire.status === 'queued')) void this.worker.pump();
         if (batch.advanced.length < this.o.claimBatchSize) break;
       }
       // Due here but not claimed: another instance took it (or holds its lock right now). Re-read them.
       if (expected.size > 0) {
         this.counters.claimsLost += expected.size;
-        await this.refresh([...expected]);
-        if (this.heap.dueIds(now.getTime(), 1).length > 0) retryIn = 250;
+        await this.book.refresh([...expected]);
+        if (this.book.dueIds(now.getTime(), 1).length > 0) retryIn = 250;
       }
     } catch (error) {
       this.o.log.warn({ event: 'tick-failed', err: error }, 'could not claim due schedules; retrying');
@@ -221,86 +183,32 @@ export class EnhancedScheduler {
     if (retryIn !== undefined) this.arm(retryIn);
   }
 
-  private recordFire(fire: ClaimedFire): void {
-    const fields = {
-      runId: fire.runId,
-      userId: fire.userId,
-      service: fire.service,
-      scheduledFor: fire.scheduledFor.toISOString(),
-      lag: fire.lagMs,
-      trigger: fire.trigger,
-    };
-    this.o.observer?.fired?.({ service: fire.service, trigger: fire.trigger, status: fire.status, lagMs: fire.lagMs });
-    if (fire.status === 'skipped') {
-      this.counters.fires.skipped++;
-      this.o.log.warn({ event: 'skipped', ...fields, reason: fire.reason }, 'fire skipped');
-      return;
-    }
-    this.counters.fires[fire.trigger]++;
-    if (fire.trigger === 'recovery') {
-      this.counters.recoveries++;
-      this.o.log.info({ event: 'recovered', ...fields }, 'missed fire recovered');
-    } else {
-      this.lag.add(fire.lagMs);
-      this.o.log.info({ event: 'fired', ...fields }, 'schedule fired');
-    }
-  }
-
-  private applyAdvanced(advanced: Array<Advanced | { id: number; enabled: boolean; nextRunAt: Date | null }>): void {
-    for (const row of advanced) {
-      const enabled = 'enabled' in row ? row.enabled : true;
-      if (enabled && row.nextRunAt) this.heap.set(row.id, row.nextRunAt.getTime());
-      else this.heap.delete(row.id);
-    }
-  }
-
   private arm(soonMs?: number): void {
     if (this.state !== 'running') return;
     this.wakeTimer?.cancel();
     const now = this.clock.now().getTime();
-    const next = this.heap.peekTime();
+    const next = this.book.earliest();
     let delay = next === undefined ? this.o.maxSleepMs : Math.min(Math.max(next - now, 0), this.o.maxSleepMs);
     if (soonMs !== undefined) delay = Math.min(delay, soonMs);
     this.wakeAt = now + delay;
     this.wakeTimer = this.clock.setTimer(() => void this.tick(), delay);
     this.o.log.debug(
-      { event: 'armed', nextWakeAt: new Date(this.wakeAt).toISOString(), schedulesKnown: this.heap.size },
+      { event: 'armed', nextWakeAt: new Date(this.wakeAt).toISOString(), schedulesKnown: this.book.size },
       'timer armed',
     );
   }
 
-  private async refresh(ids: number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 1000) {
-      this.applyAdvanced(await readSchedules(this.o.db, ids.slice(i, i + 1000)));
-    }
-  }
-
-  /** Reads every enabled schedule into the heap (start-up, and after a lost LISTEN connection). */
+  /** Reads every enabled schedule (start-up, and after a lost LISTEN connection), then re-arms. */
   private async reloadAll(): Promise<void> {
-    const fresh = new ScheduleHeap();
-    let afterId = 0;
-    for (;;) {
-      const page = await loadEnabledSchedules(this.o.db, afterId, 5_000);
-      for (const row of page) if (row.nextRunAt) fresh.set(row.id, row.nextRunAt.getTime());
-      if (page.length < 5_000) break;
-      afterId = (page[page.length - 1] as { id: number }).id;
-    }
-    this.heap.clear();
-    // Rebuild in place so the heap object (and its references) stay the same.
-    for (const id of fresh.dueIds(Number.POSITIVE_INFINITY)) this.heap.set(id, fresh.timeOf(id) as number);
-    this.o.log.info({ event: 'reconciled', full: true, schedulesKnown: this.heap.size }, 'schedules loaded');
+    await this.book.reloadAll(this.clock.now().getTime());
+    this.o.log.info({ event: 'reconciled', full: true, schedulesKnown: this.book.size }, 'schedules loaded');
     this.arm();
   }
 
   private async reconcile(): Promise<void> {
-    const now = this.clock.now().getTime();
-    // Overlap the windows a little: an update committed just before the last pass began is not missed.
-    const since = new Date(Math.min(this.lastReconcile, now) - 5_000);
-    this.lastReconcile = now;
-    const ids = await changedScheduleIds(this.o.db, since);
-    if (ids.length === 0) return;
-    await this.refresh(ids);
-    this.o.log.info({ event: 'reconciled', changed: ids.length }, 'schedule changes reconciled');
+    const changed = await this.book.reconcile(this.clock.now().getTime());
+    if (changed === 0) return;
+    this.o.log.info({ event: 'reconciled', changed }, 'schedule changes reconciled');
     void this.tick();
   }
 
@@ -372,7 +280,7 @@ export class EnhancedScheduler {
       instanceId: this.instanceId,
       state: this.state,
       startedAt: this.startedAt?.toISOString() ?? null,
-      schedulesKnown: this.heap.size,
+      schedulesKnown: this.book.size,
       nextWakeAt: this.wakeAt !== undefined && this.state === 'running' ? new Date(this.wakeAt).toISOString() : null,
       fires: { ...this.counters.fires },
       claimsLost: this.counters.claimsLost,

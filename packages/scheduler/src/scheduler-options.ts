@@ -1,0 +1,46 @@
+import type { Database, Db } from '@kpi/db';
+import type { Clock } from './clock.ts';
+import type { HandlerRegistry, SchedulerLog } from './handlers/types.ts';
+import type { SchedulerObserver } from './stats.ts';
+
+export type SchedulerOptions = {
+  db: Db;
+  /** LISTEN/NOTIFY, so other instances' schedule changes and queued runs are seen at once. */
+  listen?: Database['listen'];
+  clock?: Clock;
+  log: SchedulerLog;
+  handlers: HandlerRegistry;
+  instanceId?: string;
+  observer?: SchedulerObserver;
+  graceMs?: number;
+  catchupWindowMs?: number;
+  catchupJitterMs?: number;
+  retryDelayMs?: number;
+  maxAttempts?: number;
+  concurrency?: number;
+  leaseMs?: number;
+  runTimeoutMs?: number;
+  claimBatchSize?: number;
+  pollIntervalMs?: number;
+  leaseSweepIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  /** The longest the wake-up timer sleeps, so a stepped clock or a lost notification heals by itself. */
+  maxSleepMs?: number;
+};
+
+/** The engine's settings when not given (the server passes its configuration explicitly). */
+export const DEFAULTS = {
+  graceMs: 60_000,
+  catchupWindowMs: 86_400_000,
+  catchupJitterMs: 30_000,
+  retryDelayMs: 600_000,
+  maxAttempts: 3,
+  concurrency: 4,
+  leaseMs: 60_000,
+  runTimeoutMs: 15 * 60_000,
+  claimBatchSize: 500,
+  pollIntervalMs: 1_000,
+  leaseSweepIntervalMs: 5_000,
+  reconcileIntervalMs: 30_000,
+  maxSleepMs: 30_000,
+};
