@@ -42,7 +42,9 @@ describe.each(FAULT_BACKENDS)('connections cut at random between schedulers and 
       HANDLER: 'count',
       CONCURRENCY: 8,
       POOL_SIZE: 6,
-      LEASE_MS: 3_000,
+      // Long enough that a few failed renewals in a row (a fifth of calls fail, and the CPU is shared with
+      // other suites) do not expire a live run's lease: an expired lease hands the run to another worker.
+      LEASE_MS: 10_000,
       LEASE_SWEEP_MS: 1_000,
       POLL_MS: 500,
       RECONCILE_MS: 5_000,
