@@ -78,7 +78,6 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    WORKER_CONCURRENCY: '8',
     // The limiter counts and syncs as in production; the limit itself is out of the way of the load.
     RATE_LIMIT_PER_MINUTE: '1000000',
   },

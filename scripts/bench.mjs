@@ -8,6 +8,7 @@ const BENCHES = {
   scale: ['--expose-gc', '--import', 'tsx', 'scale.ts'],
   burst: ['--import', 'tsx', 'burst.ts'],
   throughput: ['--import', 'tsx', 'throughput.ts'],
+  drain: ['--import', 'tsx', 'drain.ts'],
   soak: ['--import', 'tsx', 'soak.ts'],
 };
 const [name, ...rest] = process.argv.slice(2);
