@@ -8,6 +8,7 @@ import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { RateCounters } from './rate-limit.ts';
 import { registerApiRateLimit } from './rate-limit-api.ts';
+import { CREDENTIAL_FAILURE_DEFAULTS, SharedCredentialLimiter } from './rate-limit-credentials.ts';
 import { SharedLoginLimiter } from './rate-limit-login.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerConnectionRoutes } from './routes/connections.ts';
@@ -25,9 +26,11 @@ export type AppOptions = {
   readiness: Readiness;
   bodyLimitBytes: number;
   login: { maxAttempts: number; windowSeconds: number };
+  /** Failed credential lookups allowed per client address (CREDENTIAL_*); defaults to CREDENTIAL_FAILURE_DEFAULTS. */
+  credentialFailures?: { maxFailures: number; windowSeconds: number };
   /**
-   * Counters shared across instances (RATE_LIMIT_*): the API limit per user and the sign-in limit. Without
-   * it, sign-in failures are counted in this process only and the API is not limited.
+   * Counters shared across instances (RATE_LIMIT_*): the API limit per user, the sign-in and the failed
+   * credential limits. Without it, failures are counted in this process only and the API is not limited.
    */
   rateLimit?: { perMinute: number; counters: RateCounters };
   trustProxy?: boolean;
@@ -64,10 +67,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
   options.deps.events = { ...options.deps.events, credentialsRevoked: (userId) => viewers.forgetUser(userId) };
-  registerAuthentication(app, options.deps, viewers);
   const counters = options.rateLimit?.counters ?? new RateCounters({ db: options.deps.db, clock: options.deps.clock });
   counters.start();
   app.addHook('onClose', () => counters.stop());
+  const credentialFailures = options.credentialFailures ?? CREDENTIAL_FAILURE_DEFAULTS;
+  const credentialLimiter = new SharedCredentialLimiter(
+    counters,
+    credentialFailures.maxFailures,
+    credentialFailures.windowSeconds * 1000,
+  );
+  registerAuthentication(app, options.deps, viewers, credentialLimiter);
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CREDENTIAL_FAILURE_DEFAULTS } from './rate-limit-credentials.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -51,6 +52,8 @@ const envSchema = z.object({
     .default(64 * 1024),
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  CREDENTIAL_MAX_FAILURES: z.coerce.number().int().min(1).default(CREDENTIAL_FAILURE_DEFAULTS.maxFailures),
+  CREDENTIAL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(CREDENTIAL_FAILURE_DEFAULTS.windowSeconds),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   TRUST_PROXY: flag.default(false),
@@ -132,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    credentialMaxFailures: e.CREDENTIAL_MAX_FAILURES,
+    credentialWindowSeconds: e.CREDENTIAL_WINDOW_SECONDS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitSyncMs: e.RATE_LIMIT_SYNC_MS,
     trustProxy: e.TRUST_PROXY,

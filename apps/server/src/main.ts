@@ -55,6 +55,7 @@ const app = await buildApp({
   log,
   bodyLimitBytes: config.bodyLimitBytes,
   login: { maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds },
+  credentialFailures: { maxFailures: config.credentialMaxFailures, windowSeconds: config.credentialWindowSeconds },
   // Counted here, shared through PostgreSQL every RATE_LIMIT_SYNC_MS (windows on the database clock).
   rateLimit: {
     perMinute: config.rateLimitPerMinute,

@@ -37,6 +37,8 @@ export async function buildTestApp(
     log: silentLog,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     login: { maxAttempts: options.loginMaxAttempts ?? 1000, windowSeconds: 900 },
+    // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
+    credentialFailures: { maxFailures: 100_000, windowSeconds: 300 },
     readiness: {
       ping: async () => {
         await database.db.execute(sql`SELECT 1`);

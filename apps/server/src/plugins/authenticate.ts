@@ -1,5 +1,6 @@
 import { type ApiDeps, AppError, type Viewer, viewerFromApiToken, viewerFromSession } from '@kpi/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CredentialLimiter } from '../rate-limit-credentials.ts';
 import { ViewerCache } from '../viewer-cache.ts';
 
 export const SESSION_COOKIE = 'kpi_session';
@@ -16,9 +17,16 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Resolves the caller on every /api and /trpc request: a bearer token first (services), else the
- * session cookie (the UI). A present but unknown credential is a 401 at once, not an anonymous request.
+ * session cookie (the UI). A present but unknown bearer token is a 401 at once, not an anonymous request;
+ * an unknown cookie leaves the request anonymous. Either failure counts against the client address, and
+ * an address over the limit is refused before its credential is looked up.
  */
-export function registerAuthentication(app: FastifyInstance, deps: ApiDeps, cache: ViewerCache): void {
+export function registerAuthentication(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  cache: ViewerCache,
+  limiter: CredentialLimiter,
+): void {
   const resolve = async (kind: 'token' | 'session', credential: string): Promise<Viewer | undefined> => {
     const key = ViewerCache.key(kind, credential);
     const cached = cache.get(key);
@@ -29,23 +37,33 @@ export function registerAuthentication(app: FastifyInstance, deps: ApiDeps, cach
   };
   app.decorateRequest('viewer', null);
   app.decorateRequest('authVia', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/') && !request.url.startsWith('/trpc/')) return;
     const header = request.headers.authorization;
+    const cookie = header === undefined ? request.cookies[SESSION_COOKIE] : undefined;
+    if (header === undefined && !cookie) return;
+    // Before the cache too: a blocked address gets nothing for any credential, cached or not.
+    limiter.check(request.ip);
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const viewer = match?.[1] ? await resolve('token', match[1]) : undefined;
-      if (!viewer) throw new AppError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown or revoked');
+      if (!viewer) {
+        limiter.recordFailure(request.ip);
+        throw new AppError('UNAUTHENTICATED', 'The API token is missing, malformed, unknown or revoked');
+      }
       request.viewer = viewer;
       request.authVia = 'token';
-    } else {
-      const cookie = request.cookies[SESSION_COOKIE];
-      const viewer = cookie ? await resolve('session', cookie) : undefined;
-      if (viewer) {
-        request.viewer = viewer;
-        request.authVia = 'session';
-        rejectCrossSite(request);
+    } else if (cookie) {
+      const viewer = await resolve('session', cookie);
+      if (!viewer) {
+        limiter.recordFailure(request.ip);
+        // Otherwise a browser keeps sending a dead cookie on every call, and its own address gets blocked.
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return;
       }
+      request.viewer = viewer;
+      request.authVia = 'session';
+      rejectCrossSite(request);
     }
     if (request.viewer) request.log = request.log.child({ userId: request.viewer.id });
   });
