@@ -247,6 +247,12 @@ describe('tRPC over HTTP', () => {
     expect(response.body).toContain('"service":"shopify"');
   });
 
+  it('answers HEAD with an empty 204, as tRPC does, without running the query', async () => {
+    const response = await app.inject({ method: 'HEAD', url: '/trpc/schedules.list', headers: user.auth });
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+  });
+
   it('refuses a POST without a JSON content type', async () => {
     for (const headers of [{}, { 'content-type': 'text/plain' }]) {
       const response = await app.inject({

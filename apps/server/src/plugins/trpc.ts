@@ -20,6 +20,8 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
       if (toAppError(error).status >= 500) request.log.error({ err: error.cause ?? error, path }, 'trpc call failed');
     };
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Fastify answers HEAD with the GET route; tRPC answers it with an empty 204 and runs nothing.
+    if (request.method === 'HEAD') return reply.status(204).send();
     const ctx: Context = { deps, viewer: request.viewer };
     // The body arrives as the raw text (see the parser below): it is parsed once, by the handler.
     const body = request.method === 'POST' ? ((request.body as string | undefined) ?? '') : undefined;
