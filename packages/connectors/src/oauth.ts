@@ -1,6 +1,7 @@
 import { ConnectorError } from './errors.ts';
 import { formBody, httpRequest } from './http.ts';
 import { type ConnectorSettings, shopBaseUrl, trimSlash } from './settings.ts';
+import { verifyShopifyCallback } from './shopify-callback.ts';
 
 type Provider = 'google' | 'meta' | 'shopify';
 export type Obtained = { kind: 'access_token' | 'oauth_refresh'; secret: Record<string, unknown>; tokenExpiresAt: Date | null };
@@ -60,7 +61,7 @@ export function authorizeUrl(
 /** Trades the callback's code for the stored credential shape (the same shape a pasted token gets). */
 export async function exchangeCode(
   settings: ConnectorSettings,
-  input: { provider: Provider; code: string; redirectUri: string; shop?: string },
+  input: { provider: Provider; code: string; redirectUri: string; shop?: string; callbackQuery?: string },
 ): Promise<Obtained> {
   const now = Date.now();
   if (input.provider === 'google') {
@@ -99,7 +100,10 @@ export async function exchangeCode(
       tokenExpiresAt: long.expires_in ? new Date(now + Number(long.expires_in) * 1000) : null,
     };
   }
-  const answer = await post(settings, `${shopBaseUrl(settings, input.shop ?? '')}/admin/oauth/access_token`, {
+  const shop = input.shop ?? '';
+  // Before anything is sent to the shop's host: the callback must be Shopify's, signed for this shop.
+  verifyShopifyCallback(settings.shopify?.clientSecret ?? '', input.callbackQuery ?? '', shop);
+  const answer = await post(settings, `${shopBaseUrl(settings, shop)}/admin/oauth/access_token`, {
     client_id: settings.shopify?.clientId ?? '',
     client_secret: settings.shopify?.clientSecret ?? '',
     code: input.code,
@@ -138,7 +142,14 @@ async function get(settings: ConnectorSettings, url: string, params: Record<stri
 function tokenAnswer(status: number, body: unknown): TokenAnswer {
   const answer = (typeof body === 'object' && body ? body : {}) as TokenAnswer;
   if (status !== 200 || typeof answer.access_token !== 'string') {
-    const reason = typeof answer.error === 'string' ? answer.error : `HTTP ${status}`;
+    // OAuth servers answer `error` as a code; Meta answers a Graph error object with a message.
+    const graph = answer.error as { message?: unknown } | undefined;
+    const reason =
+      typeof answer.error === 'string'
+        ? answer.error
+        : typeof graph?.message === 'string'
+          ? graph.message.slice(0, 200)
+          : `HTTP ${status}`;
     throw new ConnectorError(`The provider refused the sign-in (${reason}); try connecting again`, 'auth', 'source');
   }
   return answer;

@@ -1,3 +1,5 @@
+import { ConnectorError } from './errors.ts';
+
 /** Where each API lives and which app credentials the operator configured (all from apps/server config). */
 export type ConnectorSettings = {
   metaBaseUrl: string;
@@ -30,7 +32,17 @@ export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {
   requestTimeoutMs: 30_000,
 };
 
+/**
+ * Only `<name>.myshopify.com`: the shop domain becomes the host that receives the app's client secret
+ * and the shop's tokens, so anything else (another host, an address, a port, a path) is refused here
+ * even if a caller forgot to validate it.
+ */
+export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$/;
+
 export function shopBaseUrl(settings: ConnectorSettings, shop: string): string {
+  if (!SHOP_DOMAIN.test(shop)) {
+    throw new ConnectorError('The shop must be a Shopify domain like my-shop.myshopify.com', 'config', 'source');
+  }
   return settings.shopifyBaseUrlTemplate.replace('{shop}', shop).replace(/\/+$/, '');
 }
 

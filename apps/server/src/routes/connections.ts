@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
+  ACCOUNT_PATTERNS,
   type ApiDeps,
   AppError,
   connectionUpsertInput,
@@ -21,6 +22,7 @@ import {
   upsertConnection,
   upsertSheet,
 } from '@kpi/api';
+import { ConnectorError } from '@kpi/connectors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireViewer } from '../plugins/authenticate.ts';
 
@@ -71,11 +73,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
   // OAuth: offered only for providers whose client id the operator configured (see oauth_available).
   app.get('/api/connections/:service/oauth/start', async (request, reply) => {
     const service = serviceParam(request);
-    const accountId = String((request.query as { account_id?: string }).account_id ?? '')
-      .trim()
-      .toLowerCase();
-    // The same validation as a pasted connection, before the user is sent anywhere.
-    connectionUpsertInput.parse({ service, account_id: accountId });
+    const accountId = oauthAccountId(service, (request.query as { account_id?: unknown }).account_id);
     return startOAuth(request, reply, { target: service, accountId });
   });
 
@@ -88,7 +86,12 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
   app.get('/api/oauth/callback', async (request, reply) => {
     const viewer = requireViewer(request);
     const oauth = connectorsOf(deps).oauth;
-    const query = request.query as { code?: string; state?: string; error?: string };
+    // A repeated parameter arrives as an array: only a single plain value counts.
+    const param = (name: string) => {
+      const value = (request.query as Record<string, unknown>)[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const state = param('state');
     const sealed = request.cookies[OAUTH_COOKIE];
     reply.clearCookie(OAUTH_COOKIE, { path: '/api/' });
     const context = sealed ? oauth?.openContext(sealed) : undefined;
@@ -96,32 +99,38 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
     if (
       !oauth ||
       !context ||
-      !query.state ||
-      !sameText(query.state, context.state) ||
+      !state ||
+      !sameText(state, context.state) ||
       context.userId !== viewer.id ||
-      context.expiresAt < Date.now()
+      context.expiresAt < deps.clock().getTime()
     ) {
       throw new AppError(
         'VALIDATION_ERROR',
         'The sign-in could not be verified (state mismatch or expired); start the connection again',
       );
     }
-    if (query.error || !query.code)
-      return reply.redirect(uiUrl({ error: `The provider did not grant access (${query.error ?? 'no code'})` }));
     const provider = PROVIDER_OF[context.target];
+    const code = param('code');
+    if (param('error') !== undefined || !code) return reply.redirect(uiUrl({ error: notGranted(provider, param('error')) }));
     try {
-      const credential = await oauth.exchange({
+      // `callbackQuery` goes beyond the port's declared input: Shopify's exchange checks the hmac Shopify
+      // signed the whole query with, and refuses to exchange without it.
+      const exchange = {
         provider,
-        code: query.code,
+        code,
         redirectUri: redirectUri(request),
-        ...(context.target === 'shopify' ? { shop: context.accountId } : {}),
-      });
+        ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: request.url.split('?')[1] ?? '' } : {}),
+      };
+      const credential = await oauth.exchange(exchange);
       if (context.target === 'sheets') await saveSheet(deps, viewer.id, context.accountId, context.tabs, credential);
       else await saveConnection(deps, viewer.id, context.target, context.accountId, credential);
       return reply.redirect(uiUrl({ connected: context.target }));
     } catch (error) {
-      request.log.warn({ event: 'oauth-failed', provider, errorClass: (error as Error).name }, 'OAuth exchange failed');
-      return reply.redirect(uiUrl({ error: error instanceof Error ? error.message : 'The sign-in failed' }));
+      // The provider's refusal is worded for the user; anything else (the database, a bug) is not shown.
+      if (!(error instanceof ConnectorError || error instanceof AppError)) throw error;
+      const errorClass = error instanceof AppError ? error.code : error.options.errorClass;
+      request.log.warn({ event: 'oauth-failed', provider, errorClass }, 'OAuth exchange failed');
+      return reply.redirect(uiUrl({ error: error.message }));
     }
   });
 
@@ -141,7 +150,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
       userId: viewer.id,
       ...target,
       ...(target.target === 'sheets' ? { tabs: DEFAULT_SHEET_TABS } : {}),
-      expiresAt: Date.now() + OAUTH_TTL_MS,
+      expiresAt: deps.clock().getTime() + OAUTH_TTL_MS,
     };
     reply.setCookie(OAUTH_COOKIE, oauth.sealContext(context), {
       path: '/api/',
@@ -162,10 +171,33 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
   }
 }
 
+/**
+ * The same checks as a pasted connection, before the user is sent anywhere. For Shopify the account id
+ * is the host the browser is sent to and the app secret is posted to: only a *.myshopify.com name passes.
+ */
+function oauthAccountId(service: Service, raw: unknown): string {
+  const { account_id } = connectionUpsertInput.parse({ service, account_id: typeof raw === 'string' ? raw : '' });
+  const account = ACCOUNT_PATTERNS[service];
+  if (!account.pattern.test(account_id)) {
+    throw new AppError('VALIDATION_ERROR', `account_id must be ${account.hint}`, { field: 'account_id' });
+  }
+  return service === 'meta' ? account_id.replace(/^act_/, '') : account_id;
+}
+
 function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const PROVIDER_NAMES = { google: 'Google', meta: 'Meta', shopify: 'Shopify' } as const;
+
+/** The provider came back without a code: usually the user declined. Only a plain error code is echoed. */
+function notGranted(provider: keyof typeof PROVIDER_NAMES, error: string | undefined): string {
+  const name = PROVIDER_NAMES[provider];
+  if (error === 'access_denied') return `You did not allow access at ${name}; nothing was saved. Connect again to retry.`;
+  const reason = error && /^[a-z_]{1,40}$/i.test(error) ? error : 'no authorization code';
+  return `${name} did not grant access (${reason}); nothing was saved. Connect again to retry.`;
 }
 
 const uiUrl = (params: Record<string, string>) => `${UI_PATH}?${new URLSearchParams(params).toString()}`;
