@@ -49,6 +49,7 @@ export function fakeSettings(fakes: Fakes): ConnectorSettings {
     sheetsBaseUrl: fakes.sheets.baseUrl,
     google: { clientId: fakes.google.client.id, clientSecret: fakes.google.client.secret },
     shopify: { clientId: fakes.shopify.client.id, clientSecret: fakes.shopify.client.secret },
+    meta: { appId: fakes.meta.login.app.id, appSecret: fakes.meta.login.app.secret },
     requestTimeoutMs: 5_000,
   };
 }

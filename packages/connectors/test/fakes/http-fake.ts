@@ -46,6 +46,14 @@ export function rpcError(code: number, status: string, message: string, details?
   return { status: code, json: { error: { code, message, status, ...(details ? { details } : {}) } } };
 }
 
+/** A Graph API error, as Meta answers it (the code in the body is what counts, not the HTTP status). */
+export function graphError(status: number, code: number, message: string, subcode?: number, type = 'OAuthException'): FakeAnswer {
+  return {
+    status,
+    json: { error: { message, type, code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbCdEfGh123' } },
+  };
+}
+
 export const bearer = (request: FakeRequest): string | undefined =>
   /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 

@@ -1,4 +1,5 @@
-import { datesBetween, type FakeAnswer, type FakeServer, startFake } from './http-fake.ts';
+import { datesBetween, type FakeAnswer, type FakeServer, graphError, startFake } from './http-fake.ts';
+import { FakeMetaLogin } from './meta-login.ts';
 
 export type MetaDay = { spend: number; impressions: number; clicks: number; purchases?: number };
 export type MetaMode =
@@ -14,11 +15,13 @@ export type MetaMode =
  * Meta Graph API, Ads Insights: `GET /v{ver}/act_{id}/insights` and `GET /v{ver}/act_{id}`. Numbers are
  * strings, a day without delivery has no row, `paging.next` points at this fake, errors are Graph's
  * `{"error":{message,type,code,error_subcode,fbtrace_id}}` with the usage headers Meta sends on throttles.
+ * Facebook Login's code exchange (`GET /v{ver}/oauth/access_token`) is `login`'s.
  */
 export class FakeMeta {
   server!: FakeServer;
   readonly tokens = new Set<string>();
   readonly days = new Map<string, MetaDay>();
+  readonly login = new FakeMetaLogin(this.tokens);
   mode: MetaMode = 'ok';
   /** When set, the mode answers this many requests and then the fake is healthy again. */
   modeTimes: number | undefined;
@@ -36,6 +39,7 @@ export class FakeMeta {
   }
 
   private handle(url: URL, baseUrl: string): FakeAnswer {
+    if (/^\/v\d+\.\d+\/oauth\/access_token$/.test(url.pathname)) return this.login.accessToken(url.searchParams);
     const match = /^\/(v\d+\.\d+)\/act_(\d+)(\/insights)?$/.exec(url.pathname);
     if (!match) return graphError(400, 100, 'Unsupported get request.', 33);
     const token = url.searchParams.get('access_token') ?? '';
@@ -124,11 +128,4 @@ export class FakeMeta {
         return undefined;
     }
   }
-}
-
-function graphError(status: number, code: number, message: string, subcode?: number, type = 'OAuthException'): FakeAnswer {
-  return {
-    status,
-    json: { error: { message, type, code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbCdEfGh123' } },
-  };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { type FakeAnswer, type FakeRequest, type FakeServer, startFake } from './http-fake.ts';
 
 export type FakeOrder = { createdAt: string; amount: string };
@@ -6,9 +6,11 @@ export type ShopifyMode = 'ok' | 'throttled' | '401' | '402' | '423' | 'access-d
 
 /**
  * Shopify Admin GraphQL (`POST [/{shop}]/admin/api/{ver}/graphql.json`, `X-Shopify-Access-Token`) and the
- * token endpoint (`POST [/{shop}]/admin/oauth/access_token`, refresh grant with rotating refresh tokens).
- * Orders are filtered by the `created_at` bounds in `variables.q`, paged with opaque cursors; every
- * answer carries `extensions.cost`; THROTTLED is HTTP 429 with the GraphQL error body.
+ * token endpoint (`POST [/{shop}]/admin/oauth/access_token`: the authorization-code grant, for the shop
+ * the code was issued for, and the refresh grant with rotating refresh tokens). `consent` answers the
+ * install page with Shopify's signed redirect. Orders are filtered by the `created_at` bounds in
+ * `variables.q`, paged with opaque cursors; every answer carries `extensions.cost`; THROTTLED is HTTP 429
+ * with the GraphQL error body.
  */
 export class FakeShopify {
   server!: FakeServer;
@@ -17,6 +19,14 @@ export class FakeShopify {
   readonly client = { id: 'fake-shopify-client', secret: 'fake-shopify-secret' };
   readonly orders: FakeOrder[] = [];
   mode: ShopifyMode = 'ok';
+  /** When set, the mode answers this many requests and then the fake is healthy again. */
+  modeTimes: number | undefined;
+  /** The bucket a THROTTLED answer reports: the wait is (requested - available) / restoreRate seconds. */
+  throttle = { requested: 752, available: 252, restoreRate: 100 };
+  /** Access tokens issued for an authorization code, by shop. */
+  readonly installs = new Map<string, string>();
+  /** Code -> the shop it was issued for. */
+  private readonly codes = new Map<string, string>();
   pageSize = 250;
   ianaTimezone = 'America/New_York';
 
@@ -37,27 +47,69 @@ export class FakeShopify {
     return token;
   }
 
+  /**
+   * The merchant approves the install page (`https://{shop}/admin/oauth/authorize?…`): the redirect back
+   * with `code, hmac, host, shop, state, timestamp`, signed with the app's client secret. `shop` lets a
+   * test have Shopify answer for another shop than the page's.
+   */
+  consent(authorizeUrl: string, options: { shop?: string } = {}): string {
+    const page = new URL(authorizeUrl);
+    const pageShop = /^\/([a-z0-9-]+\.myshopify\.com)\/admin\/oauth\/authorize$/.exec(page.pathname)?.[1];
+    if (page.origin !== this.server.baseUrl || !pageShop) throw new Error(`not a shop's install page: ${authorizeUrl}`);
+    if (page.searchParams.get('client_id') !== this.client.id) throw new Error('the install page names an unknown client id');
+    if (!(page.searchParams.get('scope') ?? '').split(',').includes('read_orders')) throw new Error('no read_orders scope');
+    const shop = options.shop ?? pageShop;
+    const code = randomBytes(16).toString('hex');
+    this.codes.set(code, shop);
+    const params: Record<string, string> = {
+      code,
+      host: Buffer.from(`admin.shopify.com/store/${shop.split('.')[0]}`)
+        .toString('base64')
+        .replace(/=+$/, ''),
+      shop,
+      state: page.searchParams.get('state') ?? '',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    };
+    const message = Object.keys(params)
+      .sort()
+      .map((key) => `${key}=${params[key]}`)
+      .join('&');
+    const back = new URL(page.searchParams.get('redirect_uri') ?? '');
+    for (const [key, value] of Object.entries(params)) back.searchParams.set(key, value);
+    back.searchParams.set('hmac', createHmac('sha256', this.client.secret).update(message).digest('hex'));
+    return back.toString();
+  }
+
   private handle(request: FakeRequest): FakeAnswer {
+    const shop = /^\/([^/]+\.myshopify\.com)/.exec(request.url.pathname)?.[1];
     const path = request.url.pathname.replace(/^\/[^/]+\.myshopify\.com/, '');
-    if (request.method === 'POST' && path === '/admin/oauth/access_token') return this.refresh(new URLSearchParams(request.body));
+    if (request.method === 'POST' && path === '/admin/oauth/access_token') return this.accessToken(shop, request);
     if (request.method !== 'POST' || !/^\/admin\/api\/[\w-]+\/graphql\.json$/.test(path))
       return { status: 404, json: { errors: 'Not Found' } };
     const token = String(request.headers['x-shopify-access-token'] ?? '');
     if (!this.tokens.has(token) || this.mode === '401') {
       return { status: 401, json: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
     }
+    const restoreRate = this.throttle.restoreRate;
     const cost = (requested: number, actual: number | null, available: number) => ({
       cost: {
         requestedQueryCost: requested,
         actualQueryCost: actual,
-        throttleStatus: { maximumAvailable: 2000, currentlyAvailable: available, restoreRate: 100 },
+        throttleStatus: { maximumAvailable: 2000, currentlyAvailable: available, restoreRate },
       },
     });
+    if (this.mode !== 'ok' && this.modeTimes !== undefined && this.modeTimes-- <= 0) {
+      this.mode = 'ok';
+      this.modeTimes = undefined;
+    }
     switch (this.mode) {
       case 'throttled':
         return {
           status: 429,
-          json: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED' } }], extensions: cost(752, null, 252) },
+          json: {
+            errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED' } }],
+            extensions: cost(this.throttle.requested, null, this.throttle.available),
+          },
         };
       case '402':
         return { status: 402, json: { errors: 'Unavailable Shop' } };
@@ -124,12 +176,40 @@ export class FakeShopify {
     };
   }
 
-  private refresh(form: URLSearchParams): FakeAnswer {
+  private accessToken(shop: string | undefined, request: FakeRequest): FakeAnswer {
+    const json = /json/.test(request.headers['content-type'] ?? '');
+    const form = new URLSearchParams(json ? (JSON.parse(request.body) as Record<string, string>) : request.body);
     if (form.get('client_id') !== this.client.id || form.get('client_secret') !== this.client.secret) {
       return { status: 400, json: { error: 'invalid_client' } };
     }
+    if (form.get('grant_type') === 'refresh_token') return this.refresh(form);
+    // A code is good once, and only at the shop it was issued for.
+    const code = form.get('code') ?? '';
+    if (!shop || this.codes.get(code) !== shop) {
+      return {
+        status: 400,
+        json: { error: 'invalid_request', error_description: 'The authorization code was not found or was already used' },
+      };
+    }
+    this.codes.delete(code);
+    const access = `shpat_${randomBytes(12).toString('hex')}`;
+    this.tokens.add(access);
+    this.installs.set(shop, access);
+    if (form.get('expiring') !== '1') return { json: { access_token: access, scope: 'read_orders' } };
+    return {
+      json: {
+        access_token: access,
+        expires_in: 3600,
+        refresh_token: this.issueRefreshToken(),
+        refresh_token_expires_in: 7_776_000,
+        scope: 'read_orders',
+      },
+    };
+  }
+
+  private refresh(form: URLSearchParams): FakeAnswer {
     const refresh = form.get('refresh_token') ?? '';
-    if (form.get('grant_type') !== 'refresh_token' || !this.refreshTokens.has(refresh)) {
+    if (!this.refreshTokens.has(refresh)) {
       return { status: 400, json: { error: 'invalid_grant', error_description: 'refresh token is invalid or expired' } };
     }
     this.refreshTokens.delete(refresh);
