@@ -42,7 +42,7 @@ export async function googleAccessToken(
   if (credential.kind === 'service_account') {
     fields = {
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      assertion: serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options.scope, options.now),
+      assertion: serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options),
     };
   } else {
     const clientId = str(secret.clientId) ?? settings.google?.clientId;
@@ -71,7 +71,8 @@ export async function googleAccessToken(
     // invalid_grant: the refresh token expired or was revoked (or the key was deleted): only the user can fix it.
     const description = answer.error_description ? ` (${answer.error_description})` : '';
     if (answer.error === 'invalid_grant') {
-      throw new ConnectorError(`Google refused the saved sign-in${description}. Reconnect Google.`, 'auth', options.target);
+      const fix = credential.kind === 'service_account' ? 'Save a current key of the service account' : 'Reconnect Google';
+      throw new ConnectorError(`Google refused the saved sign-in${description}. ${fix}.`, 'auth', options.target);
     }
     throw new ConnectorError(
       `Google sign-in failed: ${answer.error ?? `HTTP ${response.status}`}${description}`,
@@ -89,17 +90,22 @@ export async function googleAccessToken(
 }
 
 /** RS256-signed assertion for the jwt-bearer grant, so the token URL stays configurable (no SDK). */
-function serviceAccountJwt(secret: Record<string, unknown>, audience: string, scope: string, now: Date): string {
+function serviceAccountJwt(
+  secret: Record<string, unknown>,
+  audience: string,
+  options: { scope: string; now: Date; target: Target },
+): string {
+  const { scope, target } = options;
   const email = str(secret.clientEmail);
   const key = str(secret.privateKey);
-  if (!email || !key) throw new ConnectorError('The service-account key needs client_email and private_key', 'config', 'source');
-  const iat = Math.floor(now.getTime() / 1000);
+  if (!email || !key) throw new ConnectorError('The service-account key needs client_email and private_key', 'config', target);
+  const iat = Math.floor(options.now.getTime() / 1000);
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: email, scope, aud: audience, iat, exp: iat + 3600 })}`;
   try {
     return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
   } catch {
-    throw new ConnectorError('The service-account private key could not be read', 'config', 'source');
+    throw new ConnectorError('The service-account private key could not be read', 'config', target);
   }
 }
 

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { checkJwtGrant } from './google-jwt.ts';
 import { bearer, datesBetween, type FakeAnswer, type FakeRequest, type FakeServer, rpcError, startFake } from './http-fake.ts';
 
 export type Ga4Day = { sessions: number; users: number; keyEvents: number; purchases: number; revenue: number };
@@ -15,7 +16,10 @@ export class FakeGoogle {
   readonly client = { id: 'fake-client-id.apps.googleusercontent.com', secret: 'fake-client-secret' };
   readonly refreshTokens = new Set<string>();
   readonly accessTokens = new Set<string>();
-  readonly serviceAccounts = new Set<string>();
+  /** Service-account email -> the public key of its (one) key; deleting it revokes the key. */
+  readonly serviceAccounts = new Map<string, KeyObject>();
+  /** The scope each service-account token was granted for (refresh-token grants are not tracked). */
+  private readonly tokenScopes = new Map<string, string>();
   /** Authorization codes the consent page "issued" (one use each). */
   readonly codes = new Set<string>();
   readonly days = new Map<string, Ga4Day>();
@@ -45,6 +49,24 @@ export class FakeGoogle {
     return token;
   }
 
+  /**
+   * "Create key" in the Cloud console: a new RSA key pair for the service account; Google keeps the
+   * public half and hands out the JSON key file with the private half.
+   */
+  createServiceAccountKey(email = `kpi-sync-${randomBytes(3).toString('hex')}@fake-project.iam.gserviceaccount.com`): string {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.serviceAccounts.set(email, publicKey);
+    return JSON.stringify({
+      type: 'service_account',
+      project_id: 'fake-project',
+      private_key_id: randomBytes(20).toString('hex'),
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      client_email: email,
+      client_id: '1234567890',
+      token_uri: this.tokenUrl,
+    });
+  }
+
   private handle(request: FakeRequest): FakeAnswer {
     if (request.method === 'POST' && request.url.pathname === '/token') return this.token(new URLSearchParams(request.body));
     const path = decodeURIComponent(request.url.pathname);
@@ -55,6 +77,10 @@ export class FakeGoogle {
     const token = bearer(request);
     if (!token || !this.accessTokens.has(token) || this.mode === '401') {
       return rpcError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+    }
+    const scope = this.tokenScopes.get(token);
+    if (scope !== undefined && !scope.split(' ').includes('https://www.googleapis.com/auth/analytics.readonly')) {
+      return rpcError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.');
     }
     if (this.mode === '403')
       return rpcError(403, 'PERMISSION_DENIED', 'User does not have sufficient permissions for this property.');
@@ -106,10 +132,15 @@ export class FakeGoogle {
   private token(form: URLSearchParams): FakeAnswer {
     const grant = form.get('grant_type');
     if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      const payload = JSON.parse(Buffer.from((form.get('assertion') ?? '').split('.')[1] ?? '', 'base64url').toString() || '{}');
-      if (!this.serviceAccounts.has(payload.iss))
-        return { status: 400, json: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
-      return { json: { access_token: this.newAccessToken(), expires_in: 3599, token_type: 'Bearer' } };
+      const claims = checkJwtGrant(form.get('assertion') ?? '', {
+        keys: this.serviceAccounts,
+        audience: this.tokenUrl,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
+      if (!('iss' in claims)) return claims;
+      const token = this.newAccessToken();
+      this.tokenScopes.set(token, claims.scope);
+      return { json: { access_token: token, expires_in: 3599, token_type: 'Bearer' } };
     }
     if (grant === 'authorization_code') {
       if (!this.codes.delete(form.get('code') ?? ''))
