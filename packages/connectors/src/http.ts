@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectorError, type Target } from './errors.ts';
 import type { ConnectorSettings } from './settings.ts';
 
@@ -55,3 +56,13 @@ export function retryAfterHeader(headers: Headers): number | undefined {
 }
 
 export const formBody = (fields: Record<string, string>): URLSearchParams => new URLSearchParams(fields);
+
+/** A timer the run's abort signal ends early (rejecting with the signal's reason, as httpRequest does). */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}

@@ -18,6 +18,8 @@ export type ConnectorSettings = {
   requestTimeoutMs: number;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /** Waits out a short throttle inside a run; injected in tests, a timer otherwise. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 };
 
 export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {

@@ -1,6 +1,6 @@
 import { nextDate, startOfDayIso } from './dates.ts';
 import { ConnectorError } from './errors.ts';
-import { type HttpResponse, httpRequest, retryAfterHeader } from './http.ts';
+import { type HttpResponse, httpRequest, pause, retryAfterHeader } from './http.ts';
 import { type KpiRow, sumMoney } from './kpi-rows.ts';
 import { type ConnectorSettings, shopBaseUrl } from './settings.ts';
 
@@ -26,6 +26,15 @@ const ORDERS_QUERY = `query($q:String!,$after:String){ orders(first:250, after:$
   pageInfo{ hasNextPage endCursor } } }`;
 const SHOP_QUERY = '{ shop { name ianaTimezone currencyCode } }';
 
+/**
+ * The leaky bucket refills at restoreRate points a second (100 to 2000 by plan) and a query costs at most
+ * 1000, so a throttle usually clears in seconds: wait that out inside the run and repeat the query rather
+ * than spend one of the run's attempts on it. A longer wait, or a bucket still empty after a few waits,
+ * goes back to the scheduler with the wait as its retry hint.
+ */
+const IN_RUN_THROTTLE_MAX_MS = 10_000;
+const IN_RUN_THROTTLE_WAITS = 3;
+
 export type ShopifyCall = (send: (token: string) => Promise<HttpResponse>) => Promise<HttpResponse>;
 
 async function graphql<T>(
@@ -37,18 +46,23 @@ async function graphql<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const url = `${shopBaseUrl(settings, shop)}/admin/api/${settings.shopifyApiVersion}/graphql.json`;
-  const response = await call((token) =>
-    httpRequest(settings, url, {
-      method: 'POST',
-      headers: { 'x-shopify-access-token': token, 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-      target: 'source',
-      signal,
-    }),
-  );
-  const body = (typeof response.body === 'object' ? response.body : {}) as GraphqlAnswer<T>;
-  if (response.status !== 200 || body.errors?.length || !body.data) throw classifyShopifyError(response, body);
-  return body.data;
+  for (let waits = 0; ; waits++) {
+    const response = await call((token) =>
+      httpRequest(settings, url, {
+        method: 'POST',
+        headers: { 'x-shopify-access-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+        target: 'source',
+        signal,
+      }),
+    );
+    const body = (typeof response.body === 'object' ? response.body : {}) as GraphqlAnswer<T>;
+    if (response.status === 200 && !body.errors?.length && body.data) return body.data;
+    const error = classifyShopifyError(response, body);
+    const wait = error.failure === 'rate_limited' ? error.options.retryAfterMs : undefined;
+    if (wait === undefined || wait > IN_RUN_THROTTLE_MAX_MS || waits >= IN_RUN_THROTTLE_WAITS) throw error;
+    await (settings.sleep ?? pause)(wait, signal);
+  }
 }
 
 export async function fetchShop(

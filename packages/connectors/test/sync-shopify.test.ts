@@ -41,13 +41,19 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
   });
   beforeEach(() => {
     fakes.shopify.mode = 'ok';
+    fakes.shopify.modeTimes = undefined;
+    fakes.shopify.throttle = { requested: 752, available: 252, restoreRate: 100 };
+    waits.length = 0;
   });
   afterAll(async () => {
     await fakes?.close();
     await database?.dispose();
   });
 
-  const registry = () => connectorRegistry({ settings: fakeSettings(fakes), box });
+  // The in-run throttle waits, recorded instead of slept.
+  const waits: number[] = [];
+  const sleep = async (ms: number) => void waits.push(ms);
+  const registry = () => connectorRegistry({ settings: { ...fakeSettings(fakes), sleep }, box });
   const connect = async () => {
     const userId = await createUser(database);
     await saveConnection(database, box, {
@@ -102,21 +108,62 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
     expect(fakes.shopify.tokens.has(secret.accessToken)).toBe(true);
   });
 
-  it('THROTTLED waits (requested - available) / restoreRate seconds; INTERNAL_SERVER_ERROR is retried', async () => {
+  it('a short THROTTLED is waited out inside the run: one run, one attempt, succeeded', async () => {
+    const userId = await connect();
+    fakes.shopify.mode = 'throttled';
+    fakes.shopify.modeTimes = 1;
+    const queries = () => fakes.shopify.server.requests.filter((r) => r.url.pathname.endsWith('/graphql.json')).length;
+    const before = queries();
+    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
+    expect(run).toMatchObject({ status: 'succeeded', attempt: 1, error: null });
+    // (752 - 252) / 100 = 5 seconds, then the same shop query again, then the 3 order pages.
+    expect(waits).toEqual([5000]);
+    expect(queries() - before).toBe(5);
+    expect((await snapshotsOf(database, userId, 'shopify'))[0]?.metrics).toMatchObject({ orders: 5 });
+  });
+
+  it('a long THROTTLED, or one that outlasts a few short waits, goes back to the scheduler with the wait as its hint', async () => {
     let userId = await connect();
     fakes.shopify.mode = 'throttled';
+    // (752 - 252) / 40 = 12.5 seconds: over the 10 s waited inside a run.
+    fakes.shopify.throttle = { requested: 752, available: 252, restoreRate: 40 };
     let run = await runScheduled(database, registry(), {
       userId,
       service: 'shopify',
       fireAt: at.fireAt,
       until: '2026-08-10T06:00:01Z',
     });
-    // (752 - 252) / 100 = 5 seconds.
-    expect(run).toMatchObject({ status: 'queued', error_class: 'RateLimited', run_after: '2026-08-10T06:00:05.000Z' });
+    expect(run).toMatchObject({
+      status: 'queued',
+      attempt: 1,
+      error_class: 'RateLimited',
+      run_after: '2026-08-10T06:00:12.500Z',
+    });
+    expect(waits).toEqual([]);
+
     userId = await connect();
+    fakes.shopify.throttle = { requested: 752, available: 252, restoreRate: 100 };
+    run = await runScheduled(database, registry(), {
+      userId,
+      service: 'shopify',
+      fireAt: at.fireAt,
+      until: '2026-08-10T06:00:01Z',
+    });
+    expect(waits).toEqual([5000, 5000, 5000]);
+    expect(run).toMatchObject({
+      status: 'queued',
+      attempt: 1,
+      error_class: 'RateLimited',
+      run_after: '2026-08-10T06:00:05.000Z',
+    });
+  });
+
+  it('INTERNAL_SERVER_ERROR goes back to the scheduler’s retry; the connection stays ok', async () => {
+    const userId = await connect();
     fakes.shopify.mode = 'internal';
-    run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
+    const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...at });
     expect(run).toMatchObject({ status: 'queued', error_class: 'Transient', run_after: '2026-08-10T06:10:00.000Z' });
+    expect(waits).toEqual([]);
     expect((await connectionOf(database, userId, 'shopify'))?.status).toBe('ok');
   });
 
