@@ -109,6 +109,17 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
       path: '/connections',
       error: 'You did not allow access at Meta; nothing was saved. Connect again to retry.',
     });
+    // Another error code is named; text that is not a plain code is not echoed into the page.
+    for (const [error, shown] of [
+      ['server_error', 'Meta did not grant access (server_error)'],
+      ['<b>call +1 555 0100</b>', 'Meta did not grant access (an unknown error)'],
+    ]) {
+      const again = await startFlow(app, user, START);
+      const url = withParam(fakes.meta.login.consent(again.location, 'deny'), 'error', error);
+      expect(uiOutcome(await landOnCallback(app, user, url, again.cookie)).error).toBe(
+        `${shown}; nothing was saved. Connect again to retry.`,
+      );
+    }
     expect(exchangeCalls().length).toBe(before);
     expect(await listed(user)).toMatchObject({ mode: 'sample', has_secret: false });
   });

@@ -119,7 +119,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
         provider,
         code,
         redirectUri: redirectUri(request),
-        ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: request.url.split('?')[1] ?? '' } : {}),
+        ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: queryOf(request.url) } : {}),
       };
       const credential = await oauth.exchange(exchange);
       if (context.target === 'sheets') await saveSheet(deps, viewer.id, context.accountId, context.tabs, credential);
@@ -196,8 +196,10 @@ const PROVIDER_NAMES = { google: 'Google', meta: 'Meta', shopify: 'Shopify' } as
 function notGranted(provider: keyof typeof PROVIDER_NAMES, error: string | undefined): string {
   const name = PROVIDER_NAMES[provider];
   if (error === 'access_denied') return `You did not allow access at ${name}; nothing was saved. Connect again to retry.`;
-  const reason = error && /^[a-z_]{1,40}$/i.test(error) ? error : 'no authorization code';
+  const reason = error === undefined ? 'no authorization code' : /^[a-z_]{1,40}$/i.test(error) ? error : 'an unknown error';
   return `${name} did not grant access (${reason}); nothing was saved. Connect again to retry.`;
 }
+
+const queryOf = (url: string) => (url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
 
 const uiUrl = (params: Record<string, string>) => `${UI_PATH}?${new URLSearchParams(params).toString()}`;
