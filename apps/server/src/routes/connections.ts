@@ -113,15 +113,12 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
     const code = param('code');
     if (param('error') !== undefined || !code) return reply.redirect(uiUrl({ error: notGranted(provider, param('error')) }));
     try {
-      // `callbackQuery` goes beyond the port's declared input: Shopify's exchange checks the hmac Shopify
-      // signed the whole query with, and refuses to exchange without it.
-      const exchange = {
+      const credential = await oauth.exchange({
         provider,
         code,
         redirectUri: redirectUri(request),
         ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: queryOf(request.url) } : {}),
-      };
-      const credential = await oauth.exchange(exchange);
+      });
       if (context.target === 'sheets') await saveSheet(deps, viewer.id, context.accountId, context.tabs, credential);
       else await saveConnection(deps, viewer.id, context.target, context.accountId, credential);
       return reply.redirect(uiUrl({ connected: context.target }));

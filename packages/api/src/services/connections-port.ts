@@ -36,7 +36,14 @@ export interface ConnectorsPort {
       shop?: string;
       target: Service | 'sheets';
     }): string;
-    exchange(input: { provider: OAuthProvider; code: string; redirectUri: string; shop?: string }): Promise<ObtainedCredential>;
+    /** `callbackQuery` is the callback's raw query string: Shopify signs all of it (`hmac`), and is refused without it. */
+    exchange(input: {
+      provider: OAuthProvider;
+      code: string;
+      redirectUri: string;
+      shop?: string;
+      callbackQuery?: string;
+    }): Promise<ObtainedCredential>;
     sealContext(context: OAuthContext): string;
     openContext(sealed: string): OAuthContext | undefined;
   };
