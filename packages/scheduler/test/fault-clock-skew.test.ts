@@ -7,7 +7,8 @@ import { type Db, queryRows, sql } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSideEffectTable } from './fixtures/fault-checks.ts';
-import { eventually, killFaultProcesses, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { eventually, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { killAllSchedulerProcesses } from './fixtures/processes.ts';
 import { createUsers, insertSchedules } from './fixtures/seed.ts';
 
 // Child processes on a shared server: PostgreSQL only. Without it nothing is registered.
@@ -82,7 +83,7 @@ describe.each(FAULT_BACKENDS)('a scheduler whose clock is two minutes off, on %s
     return database;
   };
   afterAll(async () => {
-    await killFaultProcesses();
+    await killAllSchedulerProcesses();
     await Promise.all(databases.map((database) => database.dispose()));
   });
 

@@ -7,7 +7,8 @@ import { sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExactlyOnce, createSideEffectTable, queueManualRuns, settle } from './fixtures/fault-checks.ts';
-import { CuttingProxy, killFaultProcesses, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { CuttingProxy, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { killAllSchedulerProcesses } from './fixtures/processes.ts';
 import { createUsers, insertSchedules } from './fixtures/seed.ts';
 
 // A proxy in front of a real server: PostgreSQL only. Without it nothing is registered.
@@ -25,7 +26,7 @@ describe.each(FAULT_BACKENDS)('connections cut at random between schedulers and 
     await createSideEffectTable(database.db);
   });
   afterAll(async () => {
-    await killFaultProcesses();
+    await killAllSchedulerProcesses();
     await proxy?.close();
     await database?.dispose();
   });

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { applyMigrations, type Database, openPostgres, queryRows, sql } from '@kpi/db';
 import { BACKENDS } from '@kpi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, PrivateCluster, REPO_ROOT } from './fixtures/fault-tools.ts';
+import { eventually, freePort, PrivateCluster } from './fixtures/fault-tools.ts';
+import { REPO_ROOT } from './fixtures/processes.ts';
 import { createUsers, insertSchedules } from './fixtures/seed.ts';
 
 // A cluster of its own and the real server: PostgreSQL only. Without it nothing is registered.

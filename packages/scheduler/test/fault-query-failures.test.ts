@@ -7,7 +7,8 @@ import { queryRows, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExactlyOnce, createSideEffectTable, queueManualRuns, settle } from './fixtures/fault-checks.ts';
-import { eventually, killFaultProcesses, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { eventually, startFaultProcess, terminateFault } from './fixtures/fault-tools.ts';
+import { killAllSchedulerProcesses } from './fixtures/processes.ts';
 import { createUsers, insertSchedules } from './fixtures/seed.ts';
 
 // Child processes on a shared server: PostgreSQL only. Without it nothing is registered.
@@ -24,7 +25,7 @@ describe.each(FAULT_BACKENDS)('a fifth of database calls failing, on %s', (backe
     await createSideEffectTable(database.db);
   });
   afterAll(async () => {
-    await killFaultProcesses();
+    await killAllSchedulerProcesses();
     await database?.dispose();
   });
 
