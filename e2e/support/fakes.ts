@@ -53,7 +53,7 @@ export async function startFakes(): Promise<RunningFakes> {
     if (url.pathname === '/meta/requests') {
       response.writeHead(200, { 'content-type': 'application/json' });
       const token = url.searchParams.get('token') ?? '';
-      const count = meta.server.requests.filter((r) => r.url.searchParams.get('access_token') === token).length;
+      const count = meta.server.requests.filter((r) => r.headers.authorization === `Bearer ${token}`).length;
       response.end(JSON.stringify({ count }));
       return;
     }

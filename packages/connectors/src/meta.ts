@@ -39,8 +39,9 @@ export async function fetchMetaInsights(
     // paging.next is absolute: follow it only to the configured host, so the token never goes elsewhere.
     if (url.origin !== first.origin)
       throw new ConnectorError(`Meta paging pointed at ${url.host}; refusing to follow`, 'transient', 'source');
-    url.searchParams.set('access_token', options.token);
-    const response = await httpRequest(settings, url.toString(), { method: 'GET', target: 'source', signal: options.signal });
+    // Graph copies a query-string token into paging.next; the token travels in the header only.
+    url.searchParams.delete('access_token');
+    const response = await graphGet(settings, url, options.token, options.signal);
     if (response.status !== 200) throw classifyMetaError(response);
     const body = response.body as InsightsPage;
     rows.push(...(body.data ?? []));
@@ -72,10 +73,22 @@ export async function fetchMetaAccount(
 ): Promise<{ name?: string; currency?: string; timezone_name?: string }> {
   const url = new URL(accountPath(settings, options.accountId));
   url.searchParams.set('fields', 'name,currency,timezone_name');
-  url.searchParams.set('access_token', options.token);
-  const response = await httpRequest(settings, url.toString(), { method: 'GET', target: 'source', signal: options.signal });
+  const response = await graphGet(settings, url, options.token, options.signal);
   if (response.status !== 200) throw classifyMetaError(response);
   return response.body as { name?: string; currency?: string; timezone_name?: string };
+}
+
+/**
+ * The token goes in `Authorization: Bearer`, which the Graph API accepts like the `access_token` query
+ * parameter, so it never appears in a URL: not in proxy or access logs, not in an error that quotes one.
+ */
+function graphGet(settings: ConnectorSettings, url: URL, token: string, signal?: AbortSignal): Promise<HttpResponse> {
+  return httpRequest(settings, url.toString(), {
+    method: 'GET',
+    headers: { authorization: `Bearer ${token}` },
+    target: 'source',
+    signal,
+  });
 }
 
 type MetaErrorBody = {
@@ -96,7 +109,8 @@ export function classifyMetaError(response: HttpResponse): ConnectorError {
     // No Graph error body (a proxy or an outage page): nothing says it is permanent, so try again later.
     return new ConnectorError(`Meta answered HTTP ${response.status} without an error body`, 'transient', 'source');
   }
-  if (code === 190 || code === 102) {
+  // 104: no token reached Graph at all ("An access token is required to request this resource").
+  if (code === 190 || code === 102 || code === 104) {
     return new ConnectorError(`Meta rejected the access token: ${text}. Reconnect Meta.${trace}`, 'auth', 'source');
   }
   if ([4, 17, 32, 341, 613].includes(code) || (code >= 80000 && code <= 80014)) {
@@ -105,6 +119,15 @@ export function classifyMetaError(response: HttpResponse): ConnectorError {
       'rate_limited',
       'source',
       metaWaitMs(response.headers),
+    );
+  }
+  if (code === 2 && (subcode === 1504041 || subcode === 1504042)) {
+    // Code 2 is otherwise downtime, but these subcodes reject the request itself (1504041: invalid
+    // breakdowns, 1504042: invalid custom metrics): the same request fails the same way on every retry.
+    return new ConnectorError(
+      `Meta rejected the request as invalid (code 2/${subcode}): ${text}; the same request will fail again.${trace}`,
+      'config',
+      'source',
     );
   }
   if (code === 1 || code === 2 || code === 368 || (code === 100 && subcode === 1504018)) {

@@ -1,4 +1,4 @@
-import { datesBetween, type FakeAnswer, type FakeServer, graphError, startFake } from './http-fake.ts';
+import { bearer, datesBetween, type FakeAnswer, type FakeRequest, type FakeServer, graphError, startFake } from './http-fake.ts';
 import { FakeMetaLogin } from './meta-login.ts';
 
 export type MetaDay = { spend: number; impressions: number; clicks: number; purchases?: number };
@@ -8,6 +8,8 @@ export type MetaMode =
   | 'throttle-613'
   | 'throttle-80000'
   | 'transient-2'
+  | 'invalid-breakdowns'
+  | 'invalid-custom-metrics'
   | 'permission-10'
   | 'permission-200';
 
@@ -15,6 +17,9 @@ export type MetaMode =
  * Meta Graph API, Ads Insights: `GET /v{ver}/act_{id}/insights` and `GET /v{ver}/act_{id}`. Numbers are
  * strings, a day without delivery has no row, `paging.next` points at this fake, errors are Graph's
  * `{"error":{message,type,code,error_subcode,fbtrace_id}}` with the usage headers Meta sends on throttles.
+ * Every answer is labelled `text/javascript; charset=UTF-8`, as Graph has been seen labelling its JSON.
+ * The token is read from `Authorization: Bearer` only, so a client that puts it in the URL is refused
+ * (code 104, as Graph answers a request without a token); unknown insights fields are code 100.
  * Facebook Login's code exchange (`GET /v{ver}/oauth/access_token`) is `login`'s.
  */
 export class FakeMeta {
@@ -30,7 +35,10 @@ export class FakeMeta {
 
   static async start(): Promise<FakeMeta> {
     const fake = new FakeMeta();
-    fake.server = await startFake((request, baseUrl) => fake.handle(request.url, baseUrl));
+    fake.server = await startFake((request, baseUrl) => {
+      const answer = fake.handle(request, baseUrl);
+      return { ...answer, headers: { 'content-type': 'text/javascript; charset=UTF-8', ...answer.headers } };
+    });
     return fake;
   }
 
@@ -38,11 +46,13 @@ export class FakeMeta {
     return this.server.baseUrl;
   }
 
-  private handle(url: URL, baseUrl: string): FakeAnswer {
+  private handle(request: FakeRequest, baseUrl: string): FakeAnswer {
+    const url = request.url;
     if (/^\/v\d+\.\d+\/oauth\/access_token$/.test(url.pathname)) return this.login.accessToken(url.searchParams);
     const match = /^\/(v\d+\.\d+)\/act_(\d+)(\/insights)?$/.exec(url.pathname);
     if (!match) return graphError(400, 100, 'Unsupported get request.', 33);
-    const token = url.searchParams.get('access_token') ?? '';
+    const token = bearer(request);
+    if (!token) return graphError(400, 104, 'An access token is required to request this resource.');
     if (!this.tokens.has(token)) {
       return graphError(
         400,
@@ -57,7 +67,20 @@ export class FakeMeta {
     if (!match[3])
       return { json: { name: 'Fake Ads', currency: this.currency, timezone_name: 'America/New_York', id: `act_${match[2]}` } };
     const fields = (url.searchParams.get('fields') ?? '').split(',');
-    const range = JSON.parse(url.searchParams.get('time_range') ?? '{}') as { since: string; until: string };
+    const unknown = fields.find((field) => !INSIGHTS_FIELDS.has(field));
+    if (unknown !== undefined) {
+      return graphError(
+        400,
+        100,
+        `(#100) ${unknown} is not valid for fields param. please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values`,
+      );
+    }
+    const level = url.searchParams.get('level') ?? 'ad';
+    if (!['account', 'campaign', 'adset', 'ad'].includes(level))
+      return graphError(400, 100, `(#100) param level must be one of {ad, adset, campaign, account}`);
+    const range = timeRange(url.searchParams.get('time_range'));
+    // Graph defaults a missing time_range to last_30d; the fake serves explicit ranges only.
+    if (!range) return graphError(400, 100, '(#100) time_range must be a JSON object with since and until dates');
     const all = datesBetween(range.since, range.until).filter((date) => this.days.has(date));
     const limit = Number(url.searchParams.get('limit') ?? this.pageSize);
     const offset = url.searchParams.get('after')
@@ -120,6 +143,10 @@ export class FakeMeta {
         };
       case 'transient-2':
         return graphError(500, 2, 'An unexpected error has occurred. Please retry your request later.');
+      case 'invalid-breakdowns':
+        return graphError(400, 2, 'Invalid breakdowns combination.', 1504041, 'GraphMethodException');
+      case 'invalid-custom-metrics':
+        return graphError(400, 2, 'Invalid custom metrics.', 1504042, 'GraphMethodException');
       case 'permission-10':
         return graphError(400, 10, 'Application does not have permission for this action');
       case 'permission-200':
@@ -129,3 +156,35 @@ export class FakeMeta {
     }
   }
 }
+
+function timeRange(text: string | null): { since: string; until: string } | undefined {
+  try {
+    const range = JSON.parse(text ?? '') as { since?: unknown; until?: unknown };
+    const date = /^\d{4}-\d{2}-\d{2}$/;
+    if (typeof range.since === 'string' && typeof range.until === 'string' && date.test(range.since) && date.test(range.until))
+      return { since: range.since, until: range.until };
+  } catch {
+    // Not JSON: refused by the caller, as Graph refuses it.
+  }
+  return undefined;
+}
+
+/** A subset of the Ads Insights fields (the ones a KPI sync could ask for); anything else is refused. */
+const INSIGHTS_FIELDS = new Set([
+  'account_currency',
+  'account_id',
+  'account_name',
+  'action_values',
+  'actions',
+  'clicks',
+  'cpc',
+  'cpm',
+  'ctr',
+  'date_start',
+  'date_stop',
+  'frequency',
+  'impressions',
+  'purchase_roas',
+  'reach',
+  'spend',
+]);
