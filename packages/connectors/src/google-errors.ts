@@ -1,7 +1,21 @@
 import { ConnectorError, type Target } from './errors.ts';
 import { type HttpResponse, retryAfterHeader } from './http.ts';
 
-type RpcStatus = { error?: { code?: number; message?: string; status?: string; details?: Array<Record<string, unknown>> } };
+type RpcError = {
+  code?: number;
+  message?: string;
+  status?: string;
+  details?: Array<Record<string, unknown>>;
+  errors?: Array<{ reason?: string }>;
+};
+type RpcStatus = { error?: RpcError };
+
+/** Sheets' answer for a range naming a tab the spreadsheet does not have (400 "Unable to parse range"). */
+export class MissingTabError extends ConnectorError {
+  constructor(message: string) {
+    super(message, 'config', 'sheet');
+  }
+}
 
 /**
  * Google's APIs (GA4 Data API, Sheets) answer errors as google.rpc.Status:
@@ -19,6 +33,17 @@ export function classifyGoogleError(response: HttpResponse, target: Target, what
   if (code === 429 || status === 'RESOURCE_EXHAUSTED') {
     return new ConnectorError(`${what} quota exhausted${detail}`, 'rate_limited', target, quotaWait(response, error?.message));
   }
+  const disabled = (code === 403 || status === 'PERMISSION_DENIED') && serviceDisabled(error);
+  if (disabled) {
+    const api = target === 'sheet' ? 'Google Sheets API' : 'Google Analytics Data API';
+    const project = disabled.project ? ` ${disabled.project}` : '';
+    return new ConnectorError(
+      `${what}: the ${api} is not enabled in the Google Cloud project${project} of the OAuth client or service account. ` +
+        'Enable it under APIs & Services in the Cloud console, wait a few minutes, and try again.',
+      'config',
+      target,
+    );
+  }
   if (code === 403 || status === 'PERMISSION_DENIED') {
     const hint =
       target === 'sheet'
@@ -27,12 +52,39 @@ export function classifyGoogleError(response: HttpResponse, target: Target, what
     return new ConnectorError(`${what}: permission denied${detail}.${hint}`, 'permission', target);
   }
   if (code === 404 || status === 'NOT_FOUND') {
-    return new ConnectorError(`${what}: not found${detail}. Check the id you entered.`, 'config', target);
+    // Sheets answers a missing tab with 400 "Unable to parse range"; 404 is about the spreadsheet itself.
+    const hint =
+      target === 'sheet'
+        ? ' The spreadsheet does not exist or is not shared with the connected Google account: check its id and share it (Editor).'
+        : ' Check the id you entered.';
+    return new ConnectorError(`${what}: not found${detail}.${hint}`, 'config', target);
+  }
+  if (target === 'sheet' && code === 400 && /^Unable to parse range/i.test(error?.message ?? '')) {
+    return new MissingTabError(`${what} rejected the request${detail}`);
   }
   if (code === 400 || status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION') {
     return new ConnectorError(`${what} rejected the request${detail}`, 'config', target);
   }
   return new ConnectorError(`${what} answered HTTP ${code}${detail}`, 'transient', target, retryAfterHeader(response.headers));
+}
+
+/**
+ * A 403 for an API the Cloud project has not enabled: ErrorInfo reason SERVICE_DISABLED (the older
+ * `errors[].reason` is accessNotConfigured), message "... has not been used in project N before or it is
+ * disabled". It is the project's setup, not the user's access to the property or spreadsheet.
+ */
+function serviceDisabled(error: RpcError | undefined): { project?: string } | undefined {
+  if (!error) return undefined;
+  const details = error.details ?? [];
+  const info = details.find((detail) => detail.reason === 'SERVICE_DISABLED');
+  const legacy = (error.errors ?? []).some((entry) => entry.reason === 'accessNotConfigured');
+  const message = error.message ?? '';
+  if (!info && !legacy && !/has not been used in project|\bAPI\b[^.]*\bis disabled/i.test(message)) return undefined;
+  const consumer = (info?.metadata as { consumer?: unknown } | undefined)?.consumer;
+  const project =
+    (typeof consumer === 'string' ? /^projects\/([\w-]+)$/.exec(consumer)?.[1] : undefined) ??
+    /in project ([\w-]+)/.exec(message)?.[1];
+  return project ? { project } : {};
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ConnectionStatus, Db, Service } from '@kpi/db';
 import { ConnectorError, statusAfter } from './errors.ts';
 import { GOOGLE_SCOPES } from './google-auth.ts';
+import { MissingTabError } from './google-errors.ts';
 import type { ConnectorDeps } from './handler.ts';
 import { DEFAULT_TABS } from './kpi-rows.ts';
 import { a1, sheetsApi } from './sheets.ts';
@@ -59,7 +60,8 @@ export async function testSheet(
     const tabs = (['meta', 'ga4', 'shopify'] as const).map((service) => row.tabs[service] ?? DEFAULT_TABS[service]);
     for (const tab of new Set(tabs)) {
       await api.get(a1(tab, 'A1:A1')).catch((error: unknown) => {
-        if (error instanceof ConnectorError && error.failure === 'config') {
+        // Only "Unable to parse range" means the tab is missing; a 404 is the spreadsheet itself.
+        if (error instanceof MissingTabError) {
           throw new ConnectorError(
             `The spreadsheet has no tab named "${tab}": create it or change the tab name`,
             'config',

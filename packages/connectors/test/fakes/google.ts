@@ -1,15 +1,26 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { checkJwtGrant } from './google-jwt.ts';
-import { bearer, datesBetween, type FakeAnswer, type FakeRequest, type FakeServer, rpcError, startFake } from './http-fake.ts';
+import {
+  bearer,
+  datesBetween,
+  type FakeAnswer,
+  type FakeRequest,
+  type FakeServer,
+  rpcError,
+  serviceDisabled,
+  startFake,
+} from './http-fake.ts';
 
 export type Ga4Day = { sessions: number; users: number; keyEvents: number; purchases: number; revenue: number };
-export type Ga4Mode = 'ok' | '403' | '429' | '429-daily' | '503' | '401';
+export type Ga4Mode = 'ok' | '403' | '429' | '429-daily' | '503' | '401' | 'service-disabled';
 
 /**
  * Google's OAuth token endpoint (`POST /token`: refresh_token and jwt-bearer grants, rotating refresh
  * tokens, an `invalid_grant` mode) and the GA4 Data API (`POST /v1beta/properties/{id}:runReport`),
  * one server, since both are Google: headers echoed in order, values as strings, `YYYYMMDD` dates, no
- * `rows` for an empty day, limit/offset paging, google.rpc.Status errors.
+ * `rows` for an empty day, limit/offset paging, google.rpc.Status errors. Like GA4, a metric or
+ * dimension name outside the API schema is 400 INVALID_ARGUMENT (`conversions` included: it is
+ * `keyEvents` now), as is a report without a date range.
  */
 export class FakeGoogle {
   server!: FakeServer;
@@ -88,7 +99,9 @@ export class FakeGoogle {
       return rpcError(429, 'RESOURCE_EXHAUSTED', 'Exhausted property tokens per hour for a project per property.');
     if (this.mode === '429-daily') return rpcError(429, 'RESOURCE_EXHAUSTED', 'Exhausted property tokens per day.');
     if (this.mode === '503') return rpcError(503, 'UNAVAILABLE', 'The service is currently unavailable.');
-    return this.runReport(JSON.parse(request.body));
+    if (this.mode === 'service-disabled') return serviceDisabled('Google Analytics Data API', 'analyticsdata.googleapis.com');
+    const body = JSON.parse(request.body);
+    return invalidReport(body) ?? this.runReport(body);
   }
 
   private runReport(body: {
@@ -180,4 +193,39 @@ export class FakeGoogle {
     this.accessTokens.add(token);
     return token;
   }
+}
+
+/** The part of the Data API schema the fake knows; the values it has no data for report as zero. */
+const METRICS = new Set([
+  'activeUsers',
+  'ecommercePurchases',
+  'engagedSessions',
+  'eventCount',
+  'keyEvents',
+  'newUsers',
+  'purchaseRevenue',
+  'screenPageViews',
+  'sessions',
+  'totalRevenue',
+  'totalUsers',
+]);
+const DIMENSIONS = new Set(['date', 'dateHour', 'country', 'deviceCategory', 'sessionDefaultChannelGroup']);
+
+/** GA4's 400 INVALID_ARGUMENT for a request it cannot run, or undefined for a valid one. */
+function invalidReport(body: {
+  dateRanges?: unknown[];
+  metrics?: Array<{ name?: string }>;
+  dimensions?: Array<{ name?: string }>;
+}): FakeAnswer | undefined {
+  const schema =
+    'For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema';
+  for (const { name } of body.metrics ?? []) {
+    if (!METRICS.has(name ?? '')) return rpcError(400, 'INVALID_ARGUMENT', `Field ${name} is not a valid metric. ${schema}`);
+  }
+  for (const { name } of body.dimensions ?? []) {
+    if (!DIMENSIONS.has(name ?? ''))
+      return rpcError(400, 'INVALID_ARGUMENT', `Field ${name} is not a valid dimension. ${schema}`);
+  }
+  if (!body.dateRanges?.length) return rpcError(400, 'INVALID_ARGUMENT', 'Must specify at least one date range.');
+  return undefined;
 }

@@ -46,6 +46,31 @@ export function rpcError(code: number, status: string, message: string, details?
   return { status: code, json: { error: { code, message, status, ...(details ? { details } : {}) } } };
 }
 
+/**
+ * Google's 403 for an API the Cloud project has not enabled (ErrorInfo reason SERVICE_DISABLED), with
+ * the message Google writes for it.
+ */
+export function serviceDisabled(api: string, service: string, project = '123456789012'): FakeAnswer {
+  const page = `https://console.developers.google.com/apis/api/${service}/overview?project=${project}`;
+  return rpcError(
+    403,
+    'PERMISSION_DENIED',
+    `${api} has not been used in project ${project} before or it is disabled. Enable it by visiting ${page} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
+    [
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [{ description: 'Google developers console API activation', url: page }],
+      },
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'SERVICE_DISABLED',
+        domain: 'googleapis.com',
+        metadata: { consumer: `projects/${project}`, service },
+      },
+    ],
+  );
+}
+
 /** A Graph API error, as Meta answers it (the code in the body is what counts, not the HTTP status). */
 export function graphError(status: number, code: number, message: string, subcode?: number, type = 'OAuthException'): FakeAnswer {
   return {

@@ -1,13 +1,15 @@
-import { bearer, type FakeAnswer, type FakeRequest, type FakeServer, rpcError, startFake } from './http-fake.ts';
+import { bearer, type FakeAnswer, type FakeRequest, type FakeServer, rpcError, serviceDisabled, startFake } from './http-fake.ts';
 
 type Cell = string | number;
 type A1 = { tab: string; col1: number; row1?: number; col2: number; row2?: number };
-export type SheetsMode = 'ok' | '429' | '403' | '404';
+export type SheetsMode = 'ok' | '429' | '403' | '404' | 'service-disabled';
 
 /**
  * Google Sheets v4 values API: get, update (PUT), append and values:batchUpdate over an in-memory grid
  * per (spreadsheet, tab). USER_ENTERED turns ISO dates into serials and numeric text into numbers; an
- * unknown tab is "Unable to parse range"; errors are google.rpc.Status.
+ * unknown tab is "Unable to parse range"; a missing spreadsheet is 404; a write without a valid
+ * `valueInputOption` (query parameter for update/append, body field for batchUpdate) is 400, as Sheets
+ * has no default for it; errors are google.rpc.Status.
  */
 export class FakeSheets {
   server!: FakeServer;
@@ -55,15 +57,28 @@ export class FakeSheets {
       );
     }
     if (this.mode === '403') return rpcError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
+    if (this.mode === 'service-disabled') return serviceDisabled('Google Sheets API', 'sheets.googleapis.com');
     const path = decodeURIComponent(request.url.pathname);
     const match = /^\/v4\/spreadsheets\/([^/]+)\/(values\/(.+)|values:batchUpdate)$/.exec(path);
     if (!match) return rpcError(404, 'NOT_FOUND', 'Not found');
     const id = match[1] as string;
     if (this.mode === '404' || !this.spreadsheets.has(id)) return rpcError(404, 'NOT_FOUND', 'Requested entity was not found.');
     const body = request.body ? JSON.parse(request.body) : {};
-    const userEntered =
-      request.url.searchParams.get('valueInputOption') === 'USER_ENTERED' || body.valueInputOption === 'USER_ENTERED';
-    if (match[2] === 'values:batchUpdate') {
+    const batch = match[2] === 'values:batchUpdate';
+    const inputOption: unknown = batch ? body.valueInputOption : request.url.searchParams.get('valueInputOption');
+    if (request.method !== 'GET') {
+      if (inputOption === undefined || inputOption === null || inputOption === '')
+        return rpcError(400, 'INVALID_ARGUMENT', "'valueInputOption' is required but not specified");
+      if (inputOption !== 'RAW' && inputOption !== 'USER_ENTERED') {
+        return rpcError(
+          400,
+          'INVALID_ARGUMENT',
+          `Invalid value at 'value_input_option' (type.googleapis.com/google.apps.sheets.v4.ValueInputOption), "${String(inputOption)}"`,
+        );
+      }
+    }
+    const userEntered = inputOption === 'USER_ENTERED';
+    if (batch) {
       let cells = 0;
       for (const entry of body.data as Array<{ range: string; values: Cell[][] }>) {
         const range = this.parse(id, entry.range);
@@ -74,6 +89,7 @@ export class FakeSheets {
         json: {
           spreadsheetId: id,
           totalUpdatedRows: body.data.length,
+          totalUpdatedColumns: Math.max(0, ...(body.data as Array<{ values: Cell[][] }>).map((e) => e.values[0]?.length ?? 0)),
           totalUpdatedCells: cells,
           totalUpdatedSheets: 1,
           responses: [],
