@@ -128,7 +128,17 @@ export function classifyShopifyError(response: HttpResponse, body: GraphqlAnswer
   if (status === 423) return new ConnectorError('The shop is locked (HTTP 423); contact Shopify support.', 'config', 'source');
   if (status === 404)
     return new ConnectorError('Shop not found, or the app was uninstalled. Check the shop domain.', 'config', 'source');
-  if (status === 403 || codes.includes('ACCESS_DENIED')) {
+  if (codes.includes('ACCESS_DENIED')) {
+    // For a public or Partner app, orders are protected customer data: without Shopify's approval for
+    // it the field is denied even with read_orders granted.
+    return new ConnectorError(
+      `Shopify denied access: ${message}. The app needs the read_orders scope and, as a public or Partner app, ` +
+        'approval for protected customer data (Partner Dashboard, API access); reconnect the shop once both are in place.',
+      'permission',
+      'source',
+    );
+  }
+  if (status === 403) {
     return new ConnectorError(
       `Shopify denied access: ${message}. The token needs the read_orders scope.`,
       'permission',
