@@ -40,7 +40,7 @@ export async function httpRequest(
   if (ok && response.status !== 204 && parsed === NOT_JSON) {
     const type = response.headers.get('content-type') || 'no content type';
     throw new ConnectorError(
-      `${hostOf(url)} answered HTTP ${response.status} with a body that is not JSON (${type}, ${text.length} bytes)`,
+      `${hostOf(url)} answered HTTP ${response.status} with a body that is not JSON (${type}, ${text.length} characters)`,
       'transient',
       target,
     );
