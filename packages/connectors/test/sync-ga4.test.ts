@@ -114,6 +114,21 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
     expect((await connectionOf(database, userId, 'ga4'))?.status).toBe('error');
   });
 
+  it('403 SERVICE_DISABLED fails at once, telling the operator to enable the Analytics Data API', async () => {
+    const { userId } = await connect();
+    fakes.google.mode = 'service-disabled';
+    const run = await runScheduled(database, registry(), {
+      userId,
+      service: 'ga4',
+      fireAt: at.fireAt,
+      until: '2026-08-10T07:00:00Z',
+    });
+    expect(run).toMatchObject({ status: 'failed', attempt: 1, error_class: 'InvalidConfig' });
+    expect(run.error).toMatch(/Google Analytics Data API is not enabled in the Google Cloud project 123456789012/);
+    expect(run.error).not.toMatch(/Viewer access/);
+    expect((await connectionOf(database, userId, 'ga4'))?.status).toBe('error');
+  });
+
   it('429 RESOURCE_EXHAUSTED (hourly) and 503 are retried; the connection stays ok', async () => {
     for (const [mode, errorClass] of [
       ['429', 'RateLimited'],

@@ -207,6 +207,22 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     }
   });
 
+  it('a request error (code 2, subcodes 1504041/1504042) fails at once without a retry and marks the connection error', async () => {
+    for (const mode of ['invalid-breakdowns', 'invalid-custom-metrics'] as const) {
+      const userId = await connect();
+      fakes.meta.mode = mode;
+      const run = await runScheduled(database, registry(), {
+        userId,
+        service: 'meta',
+        fireAt: '2026-08-10T06:00:00Z',
+        until: '2026-08-10T07:00:00Z',
+      });
+      expect(run, mode).toMatchObject({ status: 'failed', attempt: 1, error_class: 'InvalidConfig' });
+      expect(run.error, mode).toMatch(/^Meta rejected the request as invalid \(code 2\/150404[12]\)/);
+      expect((await connectionOf(database, userId, 'meta'))?.status, mode).toBe('error');
+    }
+  });
+
   it('a user without a connection still gets the labelled sample data', async () => {
     const userId = await createUser(database);
     const run = await runScheduled(database, registry(), {

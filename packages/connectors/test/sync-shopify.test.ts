@@ -185,6 +185,11 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
       });
       expect(run, mode).toMatchObject({ status, attempt: 1, error_class: errorClass });
       expect((await connectionOf(database, userId, 'shopify'))?.status, mode).toBe(connectionStatus);
+      if (mode === 'access-denied') {
+        // A public or Partner app is denied orders without protected customer data approval, scope or not.
+        expect(run.error).toMatch(/read_orders scope/);
+        expect(run.error).toMatch(/approval for protected customer data/);
+      }
     }
   });
 });
