@@ -10,8 +10,13 @@ type Cost = {
   throttleStatus?: { maximumAvailable?: number; currentlyAvailable?: number; restoreRate?: number };
 };
 type GraphqlError = { message?: string; extensions?: { code?: string } };
-// REST-style failures (401, 402, 423) answer `{"errors": "<text>"}`; GraphQL failures answer an array.
-type GraphqlAnswer<T> = { data?: T; errors?: GraphqlError[] | string; extensions?: { cost?: Cost } };
+// REST-style failures (401, 402, 423) answer `{"errors": "<text>"}`, a malformed request (400)
+// `{"errors": {"query": "<text>"}}`; GraphQL failures answer an array.
+type GraphqlAnswer<T> = {
+  data?: T;
+  errors?: GraphqlError[] | string | Record<string, unknown>;
+  extensions?: { cost?: Cost };
+};
 type Money = { amount: string; currencyCode: string };
 type OrdersPage = {
   orders: {
@@ -57,7 +62,7 @@ async function graphql<T>(
       }),
     );
     const body = (typeof response.body === 'object' ? response.body : {}) as GraphqlAnswer<T>;
-    if (response.status === 200 && !body.errors?.length && body.data) return body.data;
+    if (response.status === 200 && graphqlErrors(body.errors).length === 0 && body.data) return body.data;
     const error = classifyShopifyError(response, body);
     const wait = error.failure === 'rate_limited' ? error.options.retryAfterMs : undefined;
     if (wait === undefined || wait > IN_RUN_THROTTLE_MAX_MS || waits >= IN_RUN_THROTTLE_WAITS) throw error;
@@ -106,7 +111,7 @@ export function shopifyKpis(orders: OrdersPage['orders']['nodes'], shop: ShopInf
  * with HTTP 200. A throttle's wait comes from the cost extension: (requested - available) / restoreRate.
  */
 export function classifyShopifyError(response: HttpResponse, body: GraphqlAnswer<unknown>): ConnectorError {
-  const errors: GraphqlError[] = typeof body.errors === 'string' ? [{ message: body.errors }] : (body.errors ?? []);
+  const errors = graphqlErrors(body.errors);
   const codes = errors.map((error) => error.extensions?.code ?? '');
   const message = errors[0]?.message ?? `HTTP ${response.status}`;
   const status = response.status;
@@ -155,6 +160,13 @@ export function classifyShopifyError(response: HttpResponse, body: GraphqlAnswer
     );
   }
   return new ConnectorError(`Shopify rejected the query: ${message}`, 'config', 'source');
+}
+
+function graphqlErrors(errors: GraphqlAnswer<unknown>['errors']): GraphqlError[] {
+  if (errors === undefined || errors === null) return [];
+  if (typeof errors === 'string') return [{ message: errors }];
+  if (Array.isArray(errors)) return errors;
+  return Object.entries(errors).map(([field, text]) => ({ message: `${field}: ${String(text)}` }));
 }
 
 function throttleWaitMs(cost: Cost | undefined): number | undefined {

@@ -7,6 +7,7 @@ import { MissingTabError } from '../src/google-errors.ts';
 import { type HttpResponse, httpRequest } from '../src/http.ts';
 import { classifyMetaError, fetchMetaAccount, fetchMetaInsights } from '../src/meta.ts';
 import { a1, sheetsApi } from '../src/sheets.ts';
+import { classifyShopifyError, fetchShopifyOrders } from '../src/shopify.ts';
 import { type Fakes, fakeSettings, startFakes } from './support.ts';
 
 const TOKEN = 'EAAG-wire-format-token-PLAINTEXT-4242';
@@ -236,5 +237,33 @@ describe('the connectors against the services’ real wire format', () => {
     const ok = await send('PUT', `${base}/values/${range}?valueInputOption=USER_ENTERED`, values);
     expect(ok.status).toBe(200);
     expect(fakes.sheets.grid('strict', 'Meta')).toEqual([[46244, 1]]);
+  });
+
+  it('Shopify: the fake wants a JSON body with a query and the $q variable; a 400 object-shaped error is classified, not a crash', async () => {
+    fakes.shopify.tokens.add('shpat_wire');
+    const settings = fakeSettings(fakes);
+    const url = `${fakes.shopify.template.replace('{shop}', 'wire.myshopify.com')}/admin/api/2026-07/graphql.json`;
+    const form = await httpRequest(settings, url, {
+      method: 'POST',
+      headers: { 'x-shopify-access-token': 'shpat_wire', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7B%20shop%20%7B%20name%20%7D%20%7D',
+      target: 'source',
+    });
+    expect(form).toMatchObject({ status: 400, body: { errors: { query: 'Required parameter missing or invalid' } } });
+    const error = classifyShopifyError(form, form.body as object);
+    expect(error).toMatchObject({
+      failure: 'config',
+      message: 'Shopify rejected the query: query: Required parameter missing or invalid',
+    });
+    const call = async (send: (token: string) => Promise<HttpResponse>) => send('shpat_wire');
+    const orders = await fetchShopifyOrders(settings, call, { shop: 'wire.myshopify.com', date: '2026-08-10', timeZone: 'UTC' });
+    expect(orders).toEqual([]);
+    const noQ = await httpRequest(settings, url, {
+      method: 'POST',
+      headers: { 'x-shopify-access-token': 'shpat_wire', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query($q:String!){ orders(first:1, query:$q){ nodes{ id } } }', variables: {} }),
+      target: 'source',
+    });
+    expect(noQ.body).toMatchObject({ errors: [{ extensions: { code: 'INVALID_VARIABLE' } }] });
   });
 });

@@ -10,7 +10,8 @@ export type ShopifyMode = 'ok' | 'throttled' | '401' | '402' | '423' | 'access-d
  * the code was issued for, and the refresh grant with rotating refresh tokens). `consent` answers the
  * install page with Shopify's signed redirect. Orders are filtered by the `created_at` bounds in
  * `variables.q`, paged with opaque cursors; every answer carries `extensions.cost`; THROTTLED is HTTP 429
- * with the GraphQL error body.
+ * with the GraphQL error body. A request that is not a JSON body with a `query` is 400, and a missing
+ * `String!` variable `$q` is INVALID_VARIABLE, as Shopify answers them.
  */
 export class FakeShopify {
   server!: FakeServer;
@@ -136,7 +137,19 @@ export class FakeShopify {
       default:
         break;
     }
-    const { query, variables } = JSON.parse(request.body) as { query: string; variables: { q?: string; after?: string | null } };
+    const parsed = graphqlRequest(request);
+    if (!parsed) return { status: 400, json: { errors: { query: 'Required parameter missing or invalid' } } };
+    const { query, variables } = parsed;
+    if (/\$q\s*:\s*String!/.test(query) && typeof variables.q !== 'string') {
+      return {
+        json: {
+          errors: [
+            { message: 'Variable $q of type String! was provided invalid value', extensions: { code: 'INVALID_VARIABLE' } },
+          ],
+          extensions: cost(0, null, 2000),
+        },
+      };
+    }
     if (/\bshop\s*\{/.test(query) && !/\borders\s*\(/.test(query)) {
       return {
         json: {
@@ -224,5 +237,21 @@ export class FakeShopify {
         scope: 'read_orders',
       },
     };
+  }
+}
+
+/**
+ * The GraphQL request as Shopify reads it: a JSON body (`Content-Type: application/json`) with a `query`
+ * string. Anything else is Shopify's 400 "Required parameter missing or invalid".
+ */
+function graphqlRequest(request: FakeRequest): { query: string; variables: { q?: string; after?: string | null } } | undefined {
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) return undefined;
+  try {
+    const body = JSON.parse(request.body) as { query?: unknown; variables?: unknown };
+    if (typeof body.query !== 'string' || !body.query.trim()) return undefined;
+    const variables = typeof body.variables === 'object' && body.variables ? body.variables : {};
+    return { query: body.query, variables: variables as { q?: string; after?: string | null } };
+  } catch {
+    return undefined;
   }
 }
