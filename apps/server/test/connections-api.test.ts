@@ -150,6 +150,16 @@ describe.each(BACKENDS)('connections and sheets API on %s', (backend) => {
       status: 'error',
       message: 'The spreadsheet has no tab named "Ads": create it or change the tab name',
     });
+    // A 404 is the spreadsheet itself (deleted, or not shared with the account), never a missing tab.
+    fakes.sheets.mode = '404';
+    try {
+      const missingSheet = (await call(app, ana, 'POST', '/api/sheets/test')).json().data;
+      expect(missingSheet).toMatchObject({ ok: false, status: 'error' });
+      expect(missingSheet.message).toMatch(/spreadsheet does not exist or is not shared with the connected Google account/);
+      expect(missingSheet.message).not.toMatch(/no tab named/);
+    } finally {
+      fakes.sheets.mode = 'ok';
+    }
     expect((await call(app, bob, 'GET', '/api/sheets')).json().data).toBeNull();
   });
 

@@ -96,7 +96,9 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
     const insights = fakes.meta.server.requests.filter((r) => r.url.pathname === '/v26.0/act_4242/insights').at(-1);
-    expect(insights?.url.searchParams.get('access_token')).toBe(secret.accessToken);
+    // The long-lived token is what the sync sends, in the Authorization header and never in the URL.
+    expect(insights?.headers.authorization).toBe(`Bearer ${secret.accessToken}`);
+    expect(insights?.url.searchParams.has('access_token')).toBe(false);
     expect((await snapshotsOf(database, user.id, 'meta'))[0]?.metrics).toMatchObject({ spend: 12.5, conversions: 4 });
   });
 
