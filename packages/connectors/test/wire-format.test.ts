@@ -116,6 +116,31 @@ describe('the connectors against the services’ real wire format', () => {
     expect(classifyMetaError(inQuery).message).toMatch(/Reconnect Meta/);
   });
 
+  it('Meta: a paging.next that carries access_token (as Graph writes it) is followed without it', async () => {
+    const seen: Array<{ url: string; authorization?: string }> = [];
+    const graph = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      const base = `http://127.0.0.1:${(graph.address() as AddressInfo).port}`;
+      const next = `${base}/v26.0/act_42/insights?access_token=${TOKEN}&after=MQ%3D%3D`;
+      const page = seen.length === 1 ? { data: [{ spend: '1.00' }], paging: { next } } : { data: [{ spend: '2.00' }] };
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=UTF-8' }).end(JSON.stringify(page));
+    });
+    await new Promise<void>((resolve) => graph.listen(0, '127.0.0.1', resolve));
+    try {
+      const settings = { ...fakeSettings(fakes), metaBaseUrl: `http://127.0.0.1:${(graph.address() as AddressInfo).port}` };
+      const rows = await fetchMetaInsights(settings, { accountId: '42', token: TOKEN, since: '2026-08-10', until: '2026-08-10' });
+      expect(rows.map((row) => row.spend)).toEqual(['1.00', '2.00']);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]?.url).toContain('after=MQ%3D%3D');
+      for (const request of seen) {
+        expect(request.url).not.toContain(TOKEN);
+        expect(request.authorization).toBe(`Bearer ${TOKEN}`);
+      }
+    } finally {
+      await new Promise<void>((resolve) => graph.close(() => resolve()));
+    }
+  });
+
   it('Meta: code 2 with subcode 1504041/1504042 is a request error (no retry); plain code 2 stays transient', async () => {
     const settings = fakeSettings(fakes);
     const fetchDay = () =>
