@@ -1,7 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import { type ApiDeps, AppError } from '@kpi/api';
+import type { EnhancedScheduler } from '@kpi/scheduler';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { buildApiDeps } from './api-deps.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerTrpc } from './plugins/trpc.ts';
@@ -21,7 +23,10 @@ import { registerTokenRoutes } from './routes/tokens.ts';
 import { ViewerCache } from './viewer-cache.ts';
 
 export type AppOptions = {
+  /** The services' dependencies; the app plugs in its own ports (see buildApiDeps). */
   deps: ApiDeps;
+  /** The scheduler in this process, told of schedule changes at once; absent on an API-only instance. */
+  scheduler?: EnhancedScheduler;
   log: Logger;
   readiness: Readiness;
   bodyLimitBytes: number;
@@ -66,8 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
-  options.deps.events = { ...options.deps.events, credentialsRevoked: (userId) => viewers.forgetUser(userId) };
-  const counters = options.rateLimit?.counters ?? new RateCounters({ db: options.deps.db, clock: options.deps.clock });
+  const deps = buildApiDeps(options.deps, { viewers, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+  const counters = options.rateLimit?.counters ?? new RateCounters({ db: deps.db, clock: deps.clock });
   counters.start();
   app.addHook('onClose', () => counters.stop());
   const credentialFailures = options.credentialFailures ?? CREDENTIAL_FAILURE_DEFAULTS;
@@ -76,19 +81,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     credentialFailures.maxFailures,
     credentialFailures.windowSeconds * 1000,
   );
-  registerAuthentication(app, options.deps, viewers, credentialLimiter);
+  registerAuthentication(app, deps, viewers, credentialLimiter);
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness);
   const loginLimiter = new SharedLoginLimiter(counters, options.login.maxAttempts, options.login.windowSeconds * 1000);
-  registerAuthRoutes(app, options.deps, loginLimiter);
-  registerScheduleRoutes(app, options.deps);
-  registerTokenRoutes(app, options.deps);
-  registerConnectionRoutes(app, options.deps, { publicUrl: options.publicUrl });
-  registerRunRoutes(app, options.deps);
-  registerSchedulerRoutes(app, options.deps);
+  registerAuthRoutes(app, deps, loginLimiter);
+  registerScheduleRoutes(app, deps);
+  registerTokenRoutes(app, deps);
+  registerConnectionRoutes(app, deps, { publicUrl: options.publicUrl });
+  registerRunRoutes(app, deps);
+  registerSchedulerRoutes(app, deps);
   registerOpenApiRoute(app);
-  await registerTrpc(app, options.deps);
+  await registerTrpc(app, deps);
   await options.extend?.(app);
   await registerWeb(app, options.webDistDir ?? '');
   return app;

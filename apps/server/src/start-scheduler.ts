@@ -1,5 +1,4 @@
-import type { ApiDeps, ConnectionsDeps } from '@kpi/api';
-import { type ConnectorDeps, connectorRegistry, connectorsPort, loadOrCreateKeyFile, SecretBox } from '@kpi/connectors';
+import { type ConnectorDeps, connectorRegistry, loadOrCreateKeyFile, SecretBox } from '@kpi/connectors';
 import type { Database } from '@kpi/db';
 import { type Clock, EnhancedScheduler, type SchedulerObserver } from '@kpi/scheduler';
 import type { Logger } from 'pino';
@@ -22,11 +21,6 @@ export async function openConnectors(config: Config, log: Logger): Promise<Conne
     log.warn({ event: 'secrets-key-missing' }, 'SECRETS_KEY is not set: users cannot save connector credentials');
   }
   return { settings: config.connectors, ...(box ? { box } : {}) };
-}
-
-/** Gives the API its view of the connectors (sealing, tests, OAuth). */
-export function wireConnectors(deps: ApiDeps, connectors: ConnectorDeps): void {
-  (deps as ConnectionsDeps).connectors = connectorsPort(connectors);
 }
 
 /** The engine as configured from the environment: real connectors where a user connected, else sample data. */
@@ -55,14 +49,4 @@ export function createScheduler(options: {
     leaseMs: config.leaseSeconds * 1000,
     runTimeoutMs: config.runTimeoutSeconds * 1000,
   });
-}
-
-/** Lets the API tell the scheduler in its own process about changes at once (others hear by NOTIFY). */
-export function wireSchedulerEvents(deps: ApiDeps, scheduler: EnhancedScheduler): void {
-  deps.events = {
-    ...deps.events,
-    scheduleChanged: (id) => scheduler.scheduleChanged(id),
-    runQueued: () => scheduler.runQueued(),
-  };
-  deps.schedulerStats = () => scheduler.stats();
 }

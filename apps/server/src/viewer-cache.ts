@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '@kpi/api';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Who a credential belongs to, remembered for a few seconds so that a busy API client costs one database
@@ -8,42 +9,31 @@ import type { Viewer } from '@kpi/api';
  * forgets them within the TTL (AUTH_CACHE_SECONDS; 0 turns the cache off).
  */
 export class ViewerCache {
-  private readonly entries = new Map<string, { viewer: Viewer; expiresAt: number }>();
+  private readonly entries: LRUCache<string, Viewer> | undefined;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(ttlMs: number, maxEntries = 10_000, now: () => number = performance.now.bind(performance)) {
+    // A TTL of 0 turns the cache off (lru-cache would read 0 as "no expiry").
+    this.entries = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf: { now } }) : undefined;
+  }
 
   static key(kind: 'token' | 'session', credential: string): string {
     return `${kind}:${createHash('sha256').update(credential).digest('base64url')}`;
   }
 
   get(key: string): Viewer | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.viewer;
+    return this.entries?.get(key);
   }
 
   set(key: string, viewer: Viewer): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { viewer, expiresAt: this.now() + this.ttlMs });
+    this.entries?.set(key, viewer);
   }
 
   forget(key: string): void {
-    this.entries.delete(key);
+    this.entries?.delete(key);
   }
 
   forgetUser(userId: number): void {
-    for (const [key, entry] of this.entries) if (entry.viewer.id === userId) this.entries.delete(key);
+    if (!this.entries) return;
+    for (const [key, viewer] of this.entries.entries()) if (viewer.id === userId) this.entries.delete(key);
   }
 }

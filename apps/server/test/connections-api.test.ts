@@ -1,4 +1,4 @@
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -22,11 +22,11 @@ describe.each(BACKENDS)('connections and sheets API on %s', (backend) => {
     fakes.meta.tokens.add(META_TOKEN);
     const settings = fakeSettings(fakes);
     const box = SecretBox.fromBase64(Buffer.alloc(32, 9).toString('base64'));
-    const deps: ConnectionsDeps = { ...testDeps(database), connectors: connectorsPort({ settings, box }) };
+    const deps: ApiDeps = { ...testDeps(database), connectors: connectorsPort({ settings, box }) };
     app = await buildTestApp(database, { deps });
     // PostgreSQL without SECRETS_KEY: the port exists but cannot seal.
     keyless = await buildTestApp(database, {
-      deps: { ...testDeps(database), connectors: connectorsPort({ settings }) } as ConnectionsDeps,
+      deps: { ...testDeps(database), connectors: connectorsPort({ settings }) },
     });
     ana = await createTestUser(database, 'ana');
     bob = await createTestUser(database, 'bob');

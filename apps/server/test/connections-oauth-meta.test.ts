@@ -1,4 +1,4 @@
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { connectionAad, connectorRegistry, connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -32,7 +32,7 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     fakes = await startFakes();
     fakes.meta.days.set('2026-08-09', { spend: 12.5, impressions: 900, clicks: 31, purchases: 4 });
     connectorDeps = { settings: fakeSettings(fakes), box };
-    const deps: ConnectionsDeps = {
+    const deps: ApiDeps = {
       ...testDeps(database, {}, () => new Date(Date.now() + clockOffsetMs)),
       connectors: connectorsPort(connectorDeps),
     };

@@ -1,4 +1,4 @@
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { connectionAad, connectorRegistry, connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -31,7 +31,7 @@ describe.each(BACKENDS)('Shopify OAuth through the server on %s', (backend) => {
     // 9 August in the shop's New York time.
     fakes.shopify.orders.push({ createdAt: '2026-08-09T15:00:00Z', amount: '42.00' });
     connectorDeps = { settings: fakeSettings(fakes), box };
-    const deps: ConnectionsDeps = { ...testDeps(database), connectors: connectorsPort(connectorDeps) };
+    const deps: ApiDeps = { ...testDeps(database), connectors: connectorsPort(connectorDeps) };
     app = await buildTestApp(database, { deps });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { connectorRegistry, connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -35,7 +35,7 @@ describe.each(BACKENDS.filter((backend) => backend === 'postgres'))(
       fakes.meta.days.set('2026-08-10', { spend: 5, impressions: 50, clicks: 2 });
       fakes.sheets.addSpreadsheet('LeakCheckSheet01', ['Meta', 'GA4', 'Shopify']);
       connectorDeps = { settings: fakeSettings(fakes), box };
-      const deps: ConnectionsDeps = { ...testDeps(database), log, connectors: connectorsPort(connectorDeps) };
+      const deps: ApiDeps = { ...testDeps(database), log, connectors: connectorsPort(connectorDeps) };
       app = await buildApp({
         deps,
         log,

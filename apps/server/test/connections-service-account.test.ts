@@ -1,4 +1,4 @@
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { connectorRegistry, connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +28,7 @@ describe.each(BACKENDS)('GA4 with a service-account key against the token endpoi
     fakes = await startFakes();
     fakes.google.days.set('2026-08-09', { sessions: 640, users: 510, keyEvents: 12, purchases: 7, revenue: 388.25 });
     connectorDeps = { settings: fakeSettings(fakes), box };
-    const deps: ConnectionsDeps = { ...testDeps(database), connectors: connectorsPort(connectorDeps) };
+    const deps: ApiDeps = { ...testDeps(database), connectors: connectorsPort(connectorDeps) };
     app = await buildTestApp(database, { deps });
   });
   afterAll(async () => {

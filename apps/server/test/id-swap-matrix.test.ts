@@ -15,7 +15,7 @@
  * carry no such filter on tenant paths (they rely on RLS by design), so the build counts how many
  * predicates it rewrote and the matrix must hold either way; a filter added later is neutralised too.
  */
-import type { ConnectionsDeps } from '@kpi/api';
+import type { ApiDeps } from '@kpi/api';
 import { createApiToken } from '@kpi/api';
 import { connectorsPort, DEFAULT_CONNECTOR_SETTINGS, SecretBox } from '@kpi/connectors';
 import { queryRows, sql, withService, withTenant } from '@kpi/db';
@@ -108,7 +108,7 @@ describe.each(BACKENDS)('id-swap matrix on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     const box = SecretBox.fromBase64(Buffer.alloc(32, 5).toString('base64'));
-    const deps: ConnectionsDeps = {
+    const deps: ApiDeps = {
       ...testDeps(database),
       connectors: connectorsPort({ settings: DEFAULT_CONNECTOR_SETTINGS, box }),
     };

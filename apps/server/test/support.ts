@@ -6,7 +6,6 @@ import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../src/app.ts';
-import { wireSchedulerEvents } from '../src/start-scheduler.ts';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -29,6 +28,7 @@ export async function buildTestApp(
     schemaReady?: () => boolean;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
+    engine?: EnhancedScheduler;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -47,6 +47,7 @@ export async function buildTestApp(
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
     extend: options.extend,
+    ...(options.engine ? { scheduler: options.engine } : {}),
   });
 }
 
@@ -70,7 +71,6 @@ export async function startAppWithScheduler(database: Database): Promise<{
   scheduler: EnhancedScheduler;
   stop: () => Promise<void>;
 }> {
-  const deps = testDeps(database);
   const scheduler = new EnhancedScheduler({
     db: database.db,
     clock: systemClock,
@@ -78,8 +78,7 @@ export async function startAppWithScheduler(database: Database): Promise<{
     handlers: sampleRegistry(),
     pollIntervalMs: 100,
   });
-  wireSchedulerEvents(deps, scheduler);
-  const app = await buildTestApp(database, { deps });
+  const app = await buildTestApp(database, { engine: scheduler });
   await scheduler.start();
   return {
     app,

@@ -1,4 +1,5 @@
 import type { Db } from '@kpi/db';
+import type { ConnectorsPort } from './services/connections-port.ts';
 
 type LogFn = (object: Record<string, unknown>, message?: string) => void;
 /** The slice of a pino logger the services use. */
@@ -13,24 +14,30 @@ export type ApiSettings = {
   sessionTtlSeconds: number;
 };
 
-/** Notifications from services to the scheduler running in the same process. */
-export type ApiEvents = {
+/** Notifications from services to the rest of this process; each is absent where nothing listens. */
+export type ApiEvents = Readonly<{
+  /** To the scheduler in this process, which re-reads the schedule at once (others hear by NOTIFY). */
   scheduleChanged?: (scheduleId: number) => void;
   runQueued?: (runId: number) => void;
   /** A token was revoked or a session ended: forget anything remembered about the user's credentials. */
   credentialsRevoked?: (userId: number) => void;
-};
+}>;
 
-/** What every service receives: plain values, so tests build them without a server. */
-export type ApiDeps = {
+/**
+ * What every service receives: plain values, so tests build them without a server. The server builds it
+ * once (apps/server/src/compose.ts); the optional ports are absent where this process has no such part.
+ */
+export type ApiDeps = Readonly<{
   db: Db;
   clock: () => Date;
   log: Log;
-  settings: ApiSettings;
+  settings: Readonly<ApiSettings>;
   events?: ApiEvents;
+  /** Sealing credentials, "test connection" and OAuth; absent on a server built without connectors. */
+  connectors?: ConnectorsPort;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
   schedulerStats?: () => Record<string, unknown>;
-};
+}>;
 
 /** The caller, as resolved from a session cookie or an API token. */
 export type Viewer = { id: number; email: string; role: 'admin' | 'user' };

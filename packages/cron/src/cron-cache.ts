@@ -1,4 +1,5 @@
 import { Cron, type CronOptions } from 'croner';
+import { LRUCache } from 'lru-cache';
 
 /** The column width of `job_schedules.cron_expression`. */
 export const CRON_MAX_LENGTH = 100;
@@ -15,23 +16,15 @@ export const CRON_OPTIONS = { mode: '5-or-6-parts', paused: true } as const sati
 // 100,000 schedules. Schedules share a handful of (expression, zone) pairs in practice, so we keep one
 // object per pair, bounded by an LRU so a stream of distinct expressions cannot grow memory without end.
 const CACHE_LIMIT = 512;
-const cache = new Map<string, Cron>();
+const cache = new LRUCache<string, Cron>({ max: CACHE_LIMIT });
 
 /** The shared, paused `Cron` for an expression in a zone. Throws croner's error for an invalid pair. */
 export function cronFor(expression: string, timeZone: string): Cron {
   const key = `${timeZone}\u0000${expression}`;
   const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const cron = new Cron(expression, { ...CRON_OPTIONS, timezone: timeZone });
   cache.set(key, cron);
-  if (cache.size > CACHE_LIMIT) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
   return cron;
 }
 

@@ -2,63 +2,42 @@ import { type ApiDeps, AppError, appRouter, type Context, toAppError } from '@kp
 import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { answerJsonCall } from './trpc-json-call.ts';
 
-// A batch runs its calls one after another in one request; a cap keeps one request from holding a worker.
+// tRPC runs the calls of a batch concurrently; a cap keeps one request from starting more than this.
 export const TRPC_MAX_BATCH_SIZE = 20;
 const ENDPOINT = '/trpc';
+// tRPC reads only the path and query of the URL; a fixed origin keeps a malformed Host header from
+// failing the Request constructor.
+const ORIGIN = 'http://trpc.invalid';
+// The headers tRPC's handler reads: the body's type and which answer format the client accepts.
+const FORWARDED_HEADERS = ['content-type', 'trpc-accept', 'accept', 'trpc-batch-mode'] as const;
 
 /**
- * tRPC at /trpc. The JSON protocol of `httpLink` and `httpBatchLink` (the web app's and @kpi/client's
- * links) is answered by `answerJsonCall` in one buffered write. A client that asks for a streamed answer
- * (`httpBatchStreamLink`) goes through tRPC's own fetch handler, which knows that protocol.
+ * tRPC at /trpc, through tRPC's own fetch handler. Its answer is read whole and sent in one buffered
+ * write with a content length, except a streamed (JSON Lines) answer, which is piped as it comes. tRPC's
+ * Fastify adapter streams every answer chunked, which measured slower for the small answers this API
+ * gives (bench/http.ts).
  */
 export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const onError =
-    (request: FastifyRequest) =>
-    ({ error, path }: { error: TRPCError; path: string | undefined }) => {
-      if (toAppError(error).status >= 500) request.log.error({ err: error.cause ?? error, path }, 'trpc call failed');
-    };
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     // Fastify answers HEAD with the GET route; tRPC answers it with an empty 204 and runs nothing.
     if (request.method === 'HEAD') return reply.status(204).send();
     const ctx: Context = { deps, viewer: request.viewer };
-    // The body arrives as the raw text (see the parser below): it is parsed once, by the handler.
-    const body = request.method === 'POST' ? ((request.body as string | undefined) ?? '') : undefined;
-    reply.header('vary', 'trpc-accept, accept');
-    if (wantsStream(request)) return answerWithFetchHandler(request, reply, ctx, body);
-    const queryAt = request.url.indexOf('?');
-    const answer = await answerJsonCall({
-      router: appRouter,
-      method: request.method as 'GET' | 'POST',
-      rawPath: request.url.slice(ENDPOINT.length + 1, queryAt === -1 ? undefined : queryAt),
-      query: new URLSearchParams(queryAt === -1 ? '' : request.url.slice(queryAt + 1)),
-      body,
-      maxBatchSize: TRPC_MAX_BATCH_SIZE,
-      ctx,
-      onError: onError(request),
-    });
-    return reply.status(answer.status).type('application/json').send(answer.body);
-  };
-
-  const answerWithFetchHandler = async (request: FastifyRequest, reply: FastifyReply, ctx: Context, body: string | undefined) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    }
     const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
-      req: new Request(`http://${request.headers.host ?? 'localhost'}${request.url}`, { method: request.method, headers, body }),
+      req: toFetchRequest(request),
       router: appRouter,
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: () => ctx,
-      onError: onError(request),
+      onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+        if (toAppError(error).status >= 500) request.log.error({ err: error.cause ?? error, path }, 'trpc call failed');
+      },
     });
     reply.status(response.status);
     response.headers.forEach((value, name) => {
       if (name !== 'content-length' && name !== 'transfer-encoding') reply.header(name, value);
     });
+    reply.header('vary', 'trpc-accept, accept');
     return reply.send(await response.text());
   };
 
@@ -83,8 +62,20 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
   });
 }
 
-/** Whether the client asked for tRPC's streamed (JSON Lines) answer, as `httpBatchStreamLink` does. */
-function wantsStream(request: FastifyRequest): boolean {
-  const accept = request.headers['trpc-accept'] ?? request.headers.accept;
-  return typeof accept === 'string' && accept.split(',').some((item) => item.trim() === 'application/jsonl');
+function toFetchRequest(request: FastifyRequest): Request {
+  // request.url may be absolute ("GET http://host/trpc/..." on the request line): keep its path and query.
+  let url: URL;
+  try {
+    url = new URL(request.url, ORIGIN);
+  } catch {
+    throw new AppError('VALIDATION_ERROR', 'The request URL is not valid');
+  }
+  const headers = new Headers();
+  for (const name of FORWARDED_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  // A mutation that takes no input may come with an empty body, which tRPC would fail to parse as JSON.
+  const body = request.method === 'POST' ? (request.body as string | undefined) || '{}' : undefined;
+  return new Request(`${ORIGIN}${url.pathname}${url.search}`, { method: request.method, headers, body });
 }

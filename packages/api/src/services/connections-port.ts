@@ -50,10 +50,8 @@ export interface ConnectorsPort {
 }
 
 /** ApiDeps plus the connectors port (absent in deployments and tests that do not wire connectors). */
-export type ConnectionsDeps = ApiDeps & { connectors?: ConnectorsPort };
-
 export function connectorsOf(deps: ApiDeps): ConnectorsPort {
-  const port = (deps as ConnectionsDeps).connectors;
+  const port = deps.connectors;
   if (!port) throw new AppError('SERVICE_UNAVAILABLE', 'Connections are not available on this server');
   return port;
 }

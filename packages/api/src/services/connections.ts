@@ -41,7 +41,7 @@ export type ConnectionJson = {
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
 function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): ConnectionJson {
-  const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
+  const oauth = deps.connectors?.oauth;
   const actions = row?.settings.conversionActionTypes;
   return {
     service,

@@ -29,7 +29,7 @@ export type SheetJson = {
 };
 
 function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
-  const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
+  const oauth = deps.connectors?.oauth;
   return {
     spreadsheet_id: row.spreadsheetId,
     url: `https://docs.google.com/spreadsheets/d/${row.spreadsheetId}/edit`,
