@@ -7,9 +7,10 @@ import {
   type SyncResult,
   sampleHandler,
 } from '@kpi/scheduler';
+import { DEFAULT_TABS, SERVICES, SOURCES } from '@kpi/sources';
 import { ConnectorError, statusAfter } from './errors.ts';
 import { GOOGLE_SCOPES } from './google-auth.ts';
-import { DEFAULT_TABS, type KpiRow, SOURCE_NAMES } from './kpi-rows.ts';
+import type { KpiRow } from './kpi-rows.ts';
 import type { SecretBox } from './secrets.ts';
 import type { ConnectorSettings } from './settings.ts';
 import { sheetsApi, writeKpiRow } from './sheets.ts';
@@ -31,7 +32,7 @@ export type ConnectorDeps = {
 export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHandler {
   const sample = sampleHandler(service);
   return {
-    source: SOURCE_NAMES[service],
+    source: SOURCES[service].sourceName,
     sample: false,
     async run(context: SyncContext): Promise<SyncResult> {
       const row = await loadConnection(context.db, context.userId, service);
@@ -47,7 +48,7 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
           { event: 'connector-synced', service, date, sheet: sheet?.action ?? 'none' },
           'KPIs fetched and written',
         );
-        return { source: SOURCE_NAMES[service], sample: false, date, metrics, rows: 1, sheet: sheet ?? null };
+        return { source: SOURCES[service].sourceName, sample: false, date, metrics, rows: 1, sheet: sheet ?? null };
       } catch (error) {
         if (error instanceof ConnectorError) await recordFailure(context, service, error);
         throw error;
@@ -57,11 +58,11 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
 }
 
 export function connectorRegistry(deps: ConnectorDeps): HandlerRegistry {
-  return new Map((['meta', 'ga4', 'shopify'] as const).map((service) => [service, connectorHandler(service, deps)]));
+  return new Map(SERVICES.map((service) => [service, connectorHandler(service, deps)]));
 }
 
 async function upsertSnapshot(db: Db, row: { userId: number; service: Service; date: string; metrics: KpiRow; runId: number }) {
-  const source = SOURCE_NAMES[row.service];
+  const source = SOURCES[row.service].sourceName;
   await withService(db, (tx) =>
     tx
       .insert(kpiSnapshots)

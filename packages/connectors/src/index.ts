@@ -2,7 +2,7 @@ export { ConnectorError, type Failure, statusAfter, type Target } from './errors
 export { ga4Kpis, runGa4Report } from './ga4.ts';
 export { GOOGLE_SCOPES } from './google-auth.ts';
 export { type ConnectorDeps, connectorHandler, connectorRegistry } from './handler.ts';
-export { DEFAULT_TABS, KPI_COLUMNS, SOURCE_NAMES, sheetHeader } from './kpi-rows.ts';
+export { sheetHeader } from './kpi-rows.ts';
 export { fetchMetaInsights, metaKpis } from './meta.ts';
 export { authorizeUrl, exchangeCode, oauthProviders } from './oauth.ts';
 export { connectorsPort } from './port.ts';

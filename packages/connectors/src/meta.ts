@@ -1,3 +1,4 @@
+import { SOURCES } from '@kpi/sources';
 import { ConnectorError } from './errors.ts';
 import { type HttpResponse, httpRequest } from './http.ts';
 import { type KpiRow, sumMoney, toInt } from './kpi-rows.ts';
@@ -17,7 +18,7 @@ export const META_FIELDS = 'spend,impressions,clicks,actions,account_currency';
 export const DEFAULT_CONVERSION_ACTIONS = ['purchase'];
 
 const accountPath = (settings: ConnectorSettings, accountId: string) =>
-  `${trimSlash(settings.metaBaseUrl)}/${settings.metaApiVersion}/act_${accountId.replace(/^act_/, '')}`;
+  `${trimSlash(settings.metaBaseUrl)}/${settings.metaApiVersion}/act_${SOURCES.meta.account.normalise(accountId)}`;
 
 /**
  * Account-level insights per day for [since, until] in the ad account's own time zone, following

@@ -1,9 +1,9 @@
 import type { ConnectionStatus, Db, Service } from '@kpi/db';
+import { DEFAULT_TABS, SERVICES } from '@kpi/sources';
 import { ConnectorError, statusAfter } from './errors.ts';
 import { GOOGLE_SCOPES } from './google-auth.ts';
 import { MissingTabError } from './google-errors.ts';
 import type { ConnectorDeps } from './handler.ts';
-import { DEFAULT_TABS } from './kpi-rows.ts';
 import { a1, sheetsApi } from './sheets.ts';
 import { googleCaller, probeSource } from './sources.ts';
 import { loadConnection, loadSheet, markConnection, markSheet, openConnection, openSheet } from './store.ts';
@@ -57,7 +57,7 @@ export async function testSheet(
       row.spreadsheetId,
       signal,
     );
-    const tabs = (['meta', 'ga4', 'shopify'] as const).map((service) => row.tabs[service] ?? DEFAULT_TABS[service]);
+    const tabs = SERVICES.map((service) => row.tabs[service] ?? DEFAULT_TABS[service]);
     for (const tab of new Set(tabs)) {
       await api.get(a1(tab, 'A1:A1')).catch((error: unknown) => {
         // Only "Unable to parse range" means the tab is missing; a 404 is the spreadsheet itself.

@@ -1,15 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  ACCOUNT_PATTERNS,
   type ApiDeps,
   AppError,
+  accountIdFor,
   connectionUpsertInput,
   connectorsOf,
-  DEFAULT_SHEET_TABS,
   getSheet,
   listConnections,
   type OAuthContext,
-  PROVIDER_OF,
   removeConnection,
   removeSheet,
   type Service,
@@ -23,6 +21,7 @@ import {
   upsertSheet,
 } from '@kpi/api';
 import { ConnectorError } from '@kpi/connectors';
+import { DEFAULT_TABS, providerOf } from '@kpi/sources';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireViewer } from '../plugins/authenticate.ts';
 
@@ -109,7 +108,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
         'The sign-in could not be verified (state mismatch or expired); start the connection again',
       );
     }
-    const provider = PROVIDER_OF[context.target];
+    const provider = providerOf(context.target);
     const code = param('code');
     if (param('error') !== undefined || !code) return reply.redirect(uiUrl({ error: notGranted(provider, param('error')) }));
     try {
@@ -138,7 +137,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
   function startOAuth(request: FastifyRequest, reply: FastifyReply, target: { target: Service | 'sheets'; accountId: string }) {
     const viewer = requireViewer(request);
     const oauth = connectorsOf(deps).oauth;
-    const provider = PROVIDER_OF[target.target];
+    const provider = providerOf(target.target);
     if (!oauth?.providers.includes(provider)) {
       throw new AppError('NOT_FOUND', `Connecting with ${provider} is not configured on this server; paste a token instead`);
     }
@@ -146,7 +145,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
       state: randomBytes(24).toString('base64url'),
       userId: viewer.id,
       ...target,
-      ...(target.target === 'sheets' ? { tabs: DEFAULT_SHEET_TABS } : {}),
+      ...(target.target === 'sheets' ? { tabs: DEFAULT_TABS } : {}),
       expiresAt: deps.clock().getTime() + OAUTH_TTL_MS,
     };
     reply.setCookie(OAUTH_COOKIE, oauth.sealContext(context), {
@@ -174,11 +173,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
  */
 function oauthAccountId(service: Service, raw: unknown): string {
   const { account_id } = connectionUpsertInput.parse({ service, account_id: typeof raw === 'string' ? raw : '' });
-  const account = ACCOUNT_PATTERNS[service];
-  if (!account.pattern.test(account_id)) {
-    throw new AppError('VALIDATION_ERROR', `account_id must be ${account.hint}`, { field: 'account_id' });
-  }
-  return service === 'meta' ? account_id.replace(/^act_/, '') : account_id;
+  return accountIdFor(service, account_id);
 }
 
 function sameText(a: string, b: string): boolean {

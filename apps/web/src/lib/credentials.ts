@@ -1,13 +1,9 @@
+import { credentialKindsOf, SOURCES } from '@kpi/sources';
 import type { Credential, CredentialKind } from './api-types.ts';
 import type { Service } from './services.ts';
 
-/** Which credentials each destination takes (the server checks the same list). */
-export const KINDS_OF: Record<Service | 'sheets', readonly CredentialKind[]> = {
-  meta: ['access_token'],
-  ga4: ['oauth_refresh', 'service_account'],
-  shopify: ['access_token', 'oauth_refresh'],
-  sheets: ['oauth_refresh', 'service_account'],
-};
+/** Which credentials a destination takes (the server checks the same list). */
+export const kindsOf = (target: Service | 'sheets'): readonly CredentialKind[] => credentialKindsOf(target);
 
 export const KIND_LABELS: Record<CredentialKind, string> = {
   access_token: 'Access token',
@@ -15,11 +11,9 @@ export const KIND_LABELS: Record<CredentialKind, string> = {
   service_account: 'Service-account key (JSON)',
 };
 
-export const ACCOUNT_FIELDS: Record<Service, { label: string; placeholder: string; hint: string }> = {
-  meta: { label: 'Ad account id', placeholder: 'act_1234567890', hint: 'Digits, with or without act_.' },
-  ga4: { label: 'GA4 property id', placeholder: '123456789', hint: 'The numeric property id, not the G- measurement id.' },
-  shopify: { label: 'Shop domain', placeholder: 'my-shop.myshopify.com', hint: 'The shop’s .myshopify.com domain.' },
-};
+/** The account id field's label, placeholder and hint for a source. */
+export const accountFieldOf = (service: Service): { label: string; placeholder: string; hint: string } =>
+  SOURCES[service].account;
 
 export const PROVIDER_NAMES: Record<Service | 'sheets', string> = {
   meta: 'Meta',

@@ -1,12 +1,11 @@
-import { SERVICES, type Service } from '@kpi/api/validators';
+import { SERVICES, type Service, SOURCES } from '@kpi/sources';
 
 export { SERVICES, type Service };
 
-export const SERVICE_LABELS: Record<Service, string> = {
-  meta: 'Meta Ads',
-  ga4: 'Google Analytics 4',
-  shopify: 'Shopify',
-};
+export const SERVICE_LABELS = Object.fromEntries(SERVICES.map((service) => [service, SOURCES[service].label])) as Record<
+  Service,
+  string
+>;
 
 export function serviceLabel(service: string): string {
   return SERVICE_LABELS[service as Service] ?? service;

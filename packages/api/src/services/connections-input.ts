@@ -1,4 +1,6 @@
+import { type Service, SOURCES } from '@kpi/sources';
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 import { serviceInput } from '../validators/schedule.ts';
 
 const secretText = (name: string) =>
@@ -30,17 +32,17 @@ export const credentialInput = z.discriminatedUnion(
 );
 export type CredentialInput = z.infer<typeof credentialInput>;
 
-export const ALLOWED_KINDS = {
-  meta: ['access_token'],
-  ga4: ['oauth_refresh', 'service_account'],
-  shopify: ['access_token', 'oauth_refresh'],
-} as const;
-
-export const ACCOUNT_PATTERNS = {
-  meta: { pattern: /^(act_)?\d{1,30}$/, hint: 'the ad account id, digits (act_ optional)' },
-  ga4: { pattern: /^\d{1,20}$/, hint: 'the GA4 property id, digits (not the G- measurement id)' },
-  shopify: { pattern: /^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$/, hint: 'the shop domain, like my-shop.myshopify.com' },
-} as const;
+/**
+ * The account id as stored, after the source's own rule (a pasted connection and an OAuth start check the
+ * same): for Shopify it is the host the browser is sent to, so only a *.myshopify.com name passes.
+ */
+export function accountIdFor(service: Service, accountId: string): string {
+  const rule = SOURCES[service].account;
+  if (!rule.pattern.test(accountId)) {
+    throw new AppError('VALIDATION_ERROR', `account_id must be ${rule.patternHint}`, { field: 'account_id' });
+  }
+  return rule.normalise(accountId);
+}
 
 /**
  * `connections.upsert` and `PUT /api/connections/:service`. Leaving `credential` out keeps the saved one

@@ -3,7 +3,10 @@ import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 
 export type ProbeResult = { ok: boolean; status: ConnectionStatus; message: string };
-export type OAuthProvider = 'google' | 'meta' | 'shopify';
+
+import type { OAuthProvider } from '@kpi/sources';
+
+export type { OAuthProvider };
 /** Where an OAuth flow started, sealed into a short-lived cookie so any instance can finish it. */
 export type OAuthContext = {
   state: string;
@@ -64,10 +67,3 @@ export function requireSealing(port: ConnectorsPort): void {
     );
   }
 }
-
-export const PROVIDER_OF: Record<Service | 'sheets', OAuthProvider> = {
-  meta: 'meta',
-  ga4: 'google',
-  shopify: 'shopify',
-  sheets: 'google',
-};

@@ -9,16 +9,11 @@ import {
   sql,
   withTenant,
 } from '@kpi/db';
+import { credentialKindsOf, providerOf } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import {
-  ACCOUNT_PATTERNS,
-  ALLOWED_KINDS,
-  type ConnectionUpsertInput,
-  connectionUpsertInput,
-  secretOf,
-} from './connections-input.ts';
-import { connectorsOf, type ObtainedCredential, PROVIDER_OF, type ProbeResult, requireSealing } from './connections-port.ts';
+import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
+import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
 
 /** A connection as the API shows it: never the secret, only that there is one. */
 export type ConnectionJson = {
@@ -55,7 +50,7 @@ function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): C
     token_expires_at: iso(row?.tokenExpiresAt ?? null),
     conversion_action_types: Array.isArray(actions) ? actions.map(String) : null,
     updated_at: iso(row?.updatedAt ?? null),
-    oauth_available: oauth?.providers.includes(PROVIDER_OF[service]) ?? false,
+    oauth_available: oauth?.providers.includes(providerOf(service)) ?? false,
   };
 }
 
@@ -74,14 +69,11 @@ export async function listConnections(deps: ApiDeps, userId: number): Promise<Co
 export async function upsertConnection(deps: ApiDeps, userId: number, raw: ConnectionUpsertInput): Promise<ConnectionJson> {
   const input = connectionUpsertInput.parse(raw);
   const { service } = input;
-  const account = ACCOUNT_PATTERNS[service];
-  if (!account.pattern.test(input.account_id)) {
-    throw new AppError('VALIDATION_ERROR', `account_id must be ${account.hint}`, { field: 'account_id' });
-  }
-  const accountId = service === 'meta' ? input.account_id.replace(/^act_/, '') : input.account_id;
+  const accountId = accountIdFor(service, input.account_id);
   const credential = input.credential;
-  if (credential && !(ALLOWED_KINDS[service] as readonly string[]).includes(credential.kind)) {
-    throw new AppError('VALIDATION_ERROR', `${service} takes credential.kind ${ALLOWED_KINDS[service].join(' or ')}`, {
+  const kinds = credentialKindsOf(service);
+  if (credential && !kinds.includes(credential.kind)) {
+    throw new AppError('VALIDATION_ERROR', `${service} takes credential.kind ${kinds.join(' or ')}`, {
       field: 'credential.kind',
     });
   }

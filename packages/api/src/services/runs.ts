@@ -1,4 +1,4 @@
-import { and, desc, eq, jobRuns, lt, queryRows, type Service, sql, withTenant } from '@kpi/db';
+import { and, desc, eq, jobRuns, lt, queryRows, SERVICES, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { type RunsListInput, runsListInput } from '../validators/runs.ts';
@@ -69,10 +69,10 @@ export async function runStats(deps: ApiDeps, userId: number): Promise<ServiceSt
                  round(avg(r.duration_ms) FILTER (WHERE r.status = 'succeeded'))::int AS average_duration_ms,
                  (SELECT s.next_run_at FROM job_schedules s WHERE s.service = svc.service AND s.enabled) AS next_run_at,
                  count(r.id)::int AS runs_total
-          FROM (VALUES ('meta'), ('ga4'), ('shopify')) AS svc(service)
+          FROM unnest(${`{${SERVICES.join(',')}}`}::text[]) WITH ORDINALITY AS svc(service, position)
           LEFT JOIN job_runs r ON r.service = svc.service
-          GROUP BY svc.service
-          ORDER BY array_position(ARRAY['meta', 'ga4', 'shopify'], svc.service)`,
+          GROUP BY svc.service, svc.position
+          ORDER BY svc.position`,
     ),
   );
   return rows.map((row) => ({

@@ -7,12 +7,11 @@ import {
   sql,
   withTenant,
 } from '@kpi/db';
+import { DEFAULT_TABS } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
-
-export const DEFAULT_SHEET_TABS: Record<Service, string> = { meta: 'Meta', ga4: 'GA4', shopify: 'Shopify' };
 
 export type SheetJson = {
   spreadsheet_id: string;
@@ -33,7 +32,7 @@ function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
   return {
     spreadsheet_id: row.spreadsheetId,
     url: `https://docs.google.com/spreadsheets/d/${row.spreadsheetId}/edit`,
-    tabs: { ...DEFAULT_SHEET_TABS, ...row.tabs },
+    tabs: { ...DEFAULT_TABS, ...row.tabs },
     credential_kind: row.credentialKind,
     has_secret: Boolean(row.secret),
     status: row.status,

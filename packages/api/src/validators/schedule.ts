@@ -1,8 +1,8 @@
 import { CRON_MAX_LENGTH, isValidTimeZone, TIMEZONE_MAX_LENGTH } from '@kpi/cron';
+import { SERVICES, type Service } from '@kpi/sources';
 import { z } from 'zod';
 
-export const SERVICES = ['meta', 'ga4', 'shopify'] as const;
-export type Service = (typeof SERVICES)[number];
+export { SERVICES, type Service };
 export const serviceInput = z.enum(SERVICES, { error: () => `service must be one of ${SERVICES.join(', ')}` });
 
 export const DEFAULT_SCHEDULE = { cron: '0 2 * * *', enabled: false, timezone: 'Asia/Kolkata' } as const;

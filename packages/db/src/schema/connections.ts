@@ -1,3 +1,4 @@
+import type { CredentialKind } from '@kpi/sources';
 import { sql } from 'drizzle-orm';
 import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
@@ -5,8 +6,8 @@ import { users } from './users.ts';
 
 export const CONNECTION_STATUSES = ['ok', 'needs_reauth', 'error'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-export const CREDENTIAL_KINDS = ['access_token', 'oauth_refresh', 'service_account'] as const;
-export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export const CREDENTIAL_KINDS = ['access_token', 'oauth_refresh', 'service_account'] as const satisfies readonly CredentialKind[];
+export type { CredentialKind };
 
 /**
  * Which account a user's sync reads for a service, and the credential it reads with. `secret` is an

@@ -5,5 +5,4 @@ export const currentTenant = sql`NULLIF(current_setting('app.current_user_id', t
 
 export const TENANT_ROLE = 'kpi_tenant';
 export const SERVICE_ROLE = 'kpi_service';
-export const SERVICES = ['meta', 'ga4', 'shopify'] as const;
-export type Service = (typeof SERVICES)[number];
+export { SERVICES, type Service } from '@kpi/sources';

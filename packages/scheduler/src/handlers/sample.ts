@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { kpiSnapshots, type Service, sql, withService } from '@kpi/db';
+import { kpiSnapshots, SERVICES, type Service, sql, withService } from '@kpi/db';
 import type { SyncContext, SyncHandler, SyncResult } from './types.ts';
 
 const METRICS: Record<Service, Array<{ name: string; min: number; max: number; decimals?: number }>> = {
@@ -75,5 +75,5 @@ export function sampleHandler(service: Service): SyncHandler {
 }
 
 export function sampleRegistry(): Map<Service, SyncHandler> {
-  return new Map((['meta', 'ga4', 'shopify'] as const).map((service) => [service, sampleHandler(service)]));
+  return new Map(SERVICES.map((service) => [service, sampleHandler(service)]));
 }

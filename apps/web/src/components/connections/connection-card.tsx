@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Connection, ConnectionUpsert, ProbeAnswer } from '../../lib/api-types.ts';
-import { ACCOUNT_FIELDS, KIND_LABELS } from '../../lib/credentials.ts';
+import { accountFieldOf, KIND_LABELS } from '../../lib/credentials.ts';
 import { serviceLabel } from '../../lib/services.ts';
 import { ConnectionForm } from './connection-form.tsx';
 import { LastChecked, ModeBadge, StatusBadge } from './connection-status.tsx';
@@ -30,7 +30,7 @@ export function ConnectionCard({ connection, onSave, onTest, onRemove }: Props) 
       {live && (
         <dl className="facts">
           <div>
-            <dt>{ACCOUNT_FIELDS[connection.service].label}</dt>
+            <dt>{accountFieldOf(connection.service).label}</dt>
             <dd className="mono">{connection.account_id}</dd>
           </div>
           <div>
@@ -84,7 +84,7 @@ export function ConnectionCard({ connection, onSave, onTest, onRemove }: Props) 
         <OAuthLink
           target={connection.service}
           accountId={connection.account_id}
-          label={ACCOUNT_FIELDS[connection.service].label}
+          label={accountFieldOf(connection.service).label}
         />
       )}
       {live && (

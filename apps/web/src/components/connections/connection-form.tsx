@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Connection, ConnectionUpsert } from '../../lib/api-types.ts';
-import { ACCOUNT_FIELDS, type CredentialDraft, credentialOf, emptyDraft, KINDS_OF } from '../../lib/credentials.ts';
+import { accountFieldOf, type CredentialDraft, credentialOf, emptyDraft, kindsOf } from '../../lib/credentials.ts';
 import { CredentialFields } from './credential-fields.tsx';
 import { TextField } from './text-field.tsx';
 import { useFieldErrors } from './use-field-errors.ts';
@@ -17,13 +17,13 @@ type Props = {
 /** Account id and credential for one source. A saved secret is never shown: its inputs start empty. */
 export function ConnectionForm({ connection, onSave, onCancel }: Props) {
   const { service } = connection;
-  const kinds = KINDS_OF[service];
+  const kinds = kindsOf(service);
   const savedKind = connection.has_secret ? connection.credential_kind : null;
   const [accountId, setAccountId] = useState(connection.account_id ?? '');
   const [draft, setDraft] = useState<CredentialDraft>(() => emptyDraft(savedKind ?? (kinds[0] as CredentialDraft['kind'])));
   const [saving, setSaving] = useState(false);
   const errors = useFieldErrors(FIELDS);
-  const account = ACCOUNT_FIELDS[service];
+  const account = accountFieldOf(service);
 
   async function submit() {
     const credential = credentialOf(draft);

@@ -1,6 +1,7 @@
+import { DEFAULT_TABS } from '@kpi/sources';
 import { useState } from 'react';
 import type { SheetDestination, SheetUpsert } from '../../lib/api-types.ts';
-import { type CredentialDraft, credentialOf, emptyDraft, KINDS_OF } from '../../lib/credentials.ts';
+import { type CredentialDraft, credentialOf, emptyDraft, kindsOf } from '../../lib/credentials.ts';
 import { SERVICE_LABELS, SERVICES, type Service } from '../../lib/services.ts';
 import { CredentialFields } from './credential-fields.tsx';
 import { TextField } from './text-field.tsx';
@@ -20,7 +21,6 @@ const FIELDS = [
   'client_secret',
   'key',
 ];
-const DEFAULT_TABS: Record<Service, string> = { meta: 'Meta', ga4: 'GA4', shopify: 'Shopify' };
 
 type Props = { sheet: SheetDestination | null; onSave: (input: SheetUpsert) => Promise<unknown>; onCancel?: () => void };
 
@@ -85,7 +85,7 @@ export function SheetForm({ sheet, onSave, onCancel }: Props) {
         )}
       </fieldset>
       <CredentialFields
-        kinds={KINDS_OF.sheets}
+        kinds={kindsOf('sheets')}
         draft={draft}
         onChange={(next) => {
           setDraft(next);
