@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
 import { serviceInput } from '../validators/schedule.ts';
+import { serviceAccountKeyProblem } from './service-account-key.ts';
 
 const secretText = (name: string) =>
   z
@@ -117,5 +119,8 @@ export function secretOf(credential: CredentialInput): Record<string, unknown> {
       },
     ]);
   }
+  const problem = serviceAccountKeyProblem(key.private_key);
+  // An AppError, not a ZodError: thrown inside a tRPC procedure a ZodError would answer 500.
+  if (problem) throw new AppError('VALIDATION_ERROR', `credential.key: ${problem}`, { field: 'credential.key' });
   return { clientEmail: key.client_email, privateKey: key.private_key };
 }
