@@ -4,7 +4,7 @@ import type { Database } from '@kpi/db';
 import { sql } from '@kpi/db';
 import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { wireSchedulerEvents } from '../src/start-scheduler.ts';
 
@@ -19,6 +19,9 @@ export function testDeps(database: Database, overrides: Partial<ApiDeps['setting
   };
 }
 
+/** The origin the test apps are configured with (PUBLIC_URL): OAuth redirect URIs start with it. */
+export const TEST_PUBLIC_URL = 'https://kpi.example.test';
+
 /** The real application over a test database, driven with inject(). */
 export async function buildTestApp(
   database: Database,
@@ -29,12 +32,16 @@ export async function buildTestApp(
     schemaReady?: () => boolean;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
+    /** PUBLIC_URL; null leaves it unset (OAuth start then answers a configuration error). */
+    publicUrl?: string | null;
+    /** The app's logger (a test capturing log lines passes createLogger with a destination). */
+    log?: Logger;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
   return buildApp({
     deps,
-    log: silentLog,
+    log: options.log ?? silentLog,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     login: { maxAttempts: options.loginMaxAttempts ?? 1000, windowSeconds: 900 },
     // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
@@ -47,6 +54,7 @@ export async function buildTestApp(
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
     extend: options.extend,
+    publicUrl: options.publicUrl === null ? undefined : (options.publicUrl ?? TEST_PUBLIC_URL),
   });
 }
 
