@@ -123,6 +123,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
         provider,
         code,
         redirectUri: redirectUri(),
+        now: deps.clock(),
         ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: queryOf(request.url) } : {}),
       });
       if (context.target === 'sheets') await saveSheet(deps, viewer.id, context.accountId, context.tabs, credential);
