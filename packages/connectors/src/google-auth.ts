@@ -41,9 +41,9 @@ export async function googleAccessToken(
   if (credential.kind === 'service_account') {
     // Concurrent calls with one key (a batch of tests, a test during a sync) share one grant: one
     // signature and one token instead of one each.
-    const flight = `${options.scope}\n${createHash('sha256')
-      .update(JSON.stringify([secret.clientEmail, secret.privateKey]))
-      .digest('hex')}`;
+    const flight = createHash('sha256')
+      .update(JSON.stringify([settings.googleOAuthTokenUrl, options.scope, secret.clientEmail, secret.privateKey]))
+      .digest('hex');
     const pending = inFlight.get(flight);
     if (pending) return pending;
     const grant = (async () => {
@@ -74,7 +74,7 @@ export async function googleAccessToken(
   });
 }
 
-/** Service-account grants under way, by scope and key; an entry lives only until its answer. */
+/** Service-account grants under way, by token URL, scope and key; an entry lives only until its answer. */
 const inFlight = new Map<string, Promise<string>>();
 
 async function requestToken(

@@ -15,7 +15,7 @@ export function shopifyCallbackMessage(params: ReadonlyArray<readonly [string, s
   const signed = params
     .filter(([name]) => name !== 'hmac' && name !== 'signature')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return new URLSearchParams(signed.map(([name, value]) => [name, value])).toString().replace(/\+/g, '%20');
+  return new URLSearchParams(signed.map(([name, value]): [string, string] => [name, value])).toString().replace(/\+/g, '%20');
 }
 
 /**
