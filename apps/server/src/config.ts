@@ -144,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     adminPassword: e.ADMIN_PASSWORD,
     webDistDir: e.WEB_DIST_DIR,
     secretsKey: e.SECRETS_KEY,
-    publicUrl: e.PUBLIC_URL,
+    publicUrl: e.PUBLIC_URL ?? loopbackOrigin(e.HOST, e.PORT),
     connectors: {
       metaBaseUrl: e.META_BASE_URL,
       metaApiVersion: e.META_API_VERSION,
@@ -160,4 +160,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       shopify: pair(e.SHOPIFY_CLIENT_ID, e.SHOPIFY_CLIENT_SECRET),
     },
   };
+}
+
+/**
+ * Without PUBLIC_URL the OAuth redirect URI falls back to the listening address only when that is
+ * loopback: such a server can be opened only on this machine, at exactly that origin, so no Host header
+ * is trusted. Any other bind address (0.0.0.0, a LAN address) leaves OAuth off until PUBLIC_URL is set.
+ */
+function loopbackOrigin(host: string, port: number): string | undefined {
+  if (port === 0) return undefined;
+  if (host === '127.0.0.1' || host === 'localhost') return `http://${host}:${port}`;
+  if (host === '::1') return `http://[::1]:${port}`;
+  return undefined;
 }

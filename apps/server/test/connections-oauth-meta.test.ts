@@ -1,5 +1,6 @@
 import type { ApiDeps } from '@kpi/api';
 import { connectionAad, connectorRegistry, connectorsPort, SecretBox } from '@kpi/connectors';
+import { eq, oauthStates, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
 } from '../../../packages/connectors/test/support.ts';
 import { expectRestError } from './http.ts';
 import { landOnCallback, startFlow, uiOutcome, withParam } from './oauth-flow.ts';
-import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
+import { buildTestApp, createTestUser, TEST_PUBLIC_URL, type TestUser, testDeps } from './support.ts';
 
 const START = '/api/connections/meta/oauth/start?account_id=act_4242';
 const SIXTY_DAYS_MS = 60 * 86_400_000;
@@ -55,7 +56,7 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     expect(`${dialog.origin}${dialog.pathname}`).toBe('https://www.facebook.com/v26.0/dialog/oauth');
     expect(dialog.searchParams.get('client_id')).toBe(fakes.meta.login.app.id);
     expect(dialog.searchParams.get('scope')).toBe('ads_read');
-    expect(dialog.searchParams.get('redirect_uri')).toBe('http://localhost:80/api/oauth/callback');
+    expect(dialog.searchParams.get('redirect_uri')).toBe(`${TEST_PUBLIC_URL}/api/oauth/callback`);
     expect(flow.state.length).toBeGreaterThanOrEqual(32);
     expect(flow.cookie).not.toContain(flow.state);
 
@@ -66,7 +67,7 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     expect(String(back.headers['set-cookie'])).toMatch(/^kpi_oauth=;/);
     // Code -> short-lived token, then fb_exchange_token -> long-lived token, both with the app secret.
     const [byCode, byExchange] = exchangeCalls().slice(before);
-    expect(byCode?.url.searchParams.get('redirect_uri')).toBe('http://localhost:80/api/oauth/callback');
+    expect(byCode?.url.searchParams.get('redirect_uri')).toBe(`${TEST_PUBLIC_URL}/api/oauth/callback`);
     expect(byExchange?.url.searchParams.get('grant_type')).toBe('fb_exchange_token');
     expect(fakes.meta.login.shortLivedTokens.has(byExchange?.url.searchParams.get('fb_exchange_token') ?? '')).toBe(true);
 
@@ -159,17 +160,54 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     expect(await listed(eve)).toMatchObject({ mode: 'sample' });
   });
 
-  it('a replayed callback: without the cleared cookie it is refused; with a copy of it Meta refuses the used code', async () => {
+  it('a replayed callback is refused by the server, with or without a copy of the cookie: Meta is not asked again', async () => {
     const user = await createTestUser(database, 'meta-replay');
     const flow = await startFlow(app, user, START);
     const back = fakes.meta.login.consent(flow.location);
     expect(uiOutcome(await landOnCallback(app, user, back, flow.cookie))).toMatchObject({ connected: 'meta' });
     const saved = (await connectionOf(database, user.id, 'meta'))?.secret;
+    const before = exchangeCalls().length;
 
     expectRestError(await landOnCallback(app, user, back), 400);
     const replayed = await landOnCallback(app, user, back, flow.cookie);
-    expect(uiOutcome(replayed).error).toMatch(/refused the sign-in \(This authorization code has been used\.\)/);
+    expect(expectRestError(replayed, 400).error.message).toMatch(/already used or has expired/);
+    expect(exchangeCalls().length).toBe(before);
     expect((await connectionOf(database, user.id, 'meta'))?.secret).toBe(saved);
+  });
+
+  it('two callbacks racing with one state and cookie: exactly one is exchanged', async () => {
+    const user = await createTestUser(database, 'meta-race');
+    const flow = await startFlow(app, user, START);
+    const back = fakes.meta.login.consent(flow.location);
+    const before = exchangeCalls().length;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => landOnCallback(app, user, back, flow.cookie)));
+    expect(answers.filter((answer) => answer.statusCode === 302).map(uiOutcome)).toEqual([
+      { path: '/connections', connected: 'meta' },
+    ]);
+    expect(answers.filter((answer) => answer.statusCode === 400)).toHaveLength(4);
+    // The code is traded for a short-lived token, then that for a long-lived one: one flow, two calls.
+    expect(exchangeCalls().length - before).toBe(2);
+  });
+
+  it('a state is good for ten minutes of the app clock; expired rows are deleted when the next flow starts', async () => {
+    const user = await createTestUser(database, 'meta-expiry');
+    const stale = await startFlow(app, user, START);
+    const pending = async () =>
+      (await withService(database.db, (tx) => tx.select().from(oauthStates).where(eq(oauthStates.userId, user.id)))).length;
+    expect(await pending()).toBe(1);
+    clockOffsetMs = 10 * 60_000 + 1_000;
+    try {
+      await startFlow(app, user, START);
+      // The stale row is gone; only the new flow is open.
+      expect(await pending()).toBe(1);
+      const late = await landOnCallback(app, user, fakes.meta.login.consent(stale.location), stale.cookie);
+      expectRestError(late, 400);
+    } finally {
+      clockOffsetMs = 0;
+    }
+    // A user cannot fill the table: the oldest open flows beyond ten are forgotten.
+    for (let i = 0; i < 12; i++) await startFlow(app, user, START);
+    expect(await pending()).toBe(10);
   });
 
   it('start refuses an account id that is not an ad account id, before sending the browser anywhere', async () => {

@@ -59,7 +59,9 @@ describe.each(BACKENDS)('Shopify OAuth through the server on %s', (backend) => {
     const [exchange, ...more] = tokenCalls().slice(before);
     expect(more).toHaveLength(0);
     expect(exchange?.url.pathname).toBe(`/${SHOP}/admin/oauth/access_token`);
-    const form = new URLSearchParams(exchange?.body);
+    // Shopify's token endpoint takes JSON (the fake refuses a form post, as Shopify does).
+    expect(exchange?.headers['content-type']).toMatch(/^application\/json/);
+    const form = new URLSearchParams(JSON.parse(exchange?.body ?? '{}'));
     expect([form.get('client_id'), form.get('client_secret'), form.get('code')]).toEqual([
       fakes.shopify.client.id,
       fakes.shopify.client.secret,
@@ -127,6 +129,51 @@ describe.each(BACKENDS)('Shopify OAuth through the server on %s', (backend) => {
     expect(uiOutcome(other).error).toMatch(/different shop than fake-store\.myshopify\.com/);
     expect(tokenCalls().length).toBe(before);
     expect(await listed(user)).toMatchObject({ mode: 'sample', has_secret: false });
+  });
+
+  it('the signature covers values that need encoding exactly as Shopify writes them (space as %20, +, &, =, non-ASCII)', async () => {
+    const user = await createTestUser(database, 'shop-encoding');
+    const extra = { locale: 'en US', note: 'a+b&c=d ü!*()~', embedded: '1' };
+    const flow = await startFlow(app, user, START);
+    const back = fakes.shopify.consent(flow.location, { extra });
+    expect(new URL(back).searchParams.get('host')).toMatch(/=$/);
+    const response = await landOnCallback(app, user, back, flow.cookie);
+    expect(uiOutcome(response)).toEqual({ path: '/connections', connected: 'shopify' });
+  });
+
+  it('a callback signed more than five minutes ago, or dated in the future, is refused before a token request', async () => {
+    const user = await createTestUser(database, 'shop-stale');
+    const now = Math.floor(Date.now() / 1000);
+    for (const [what, timestamp] of [
+      ['six minutes old', now - 6 * 60],
+      ['a day old', now - 86_400],
+      ['an hour ahead', now + 3600],
+    ] as const) {
+      const flow = await startFlow(app, user, START);
+      const before = tokenCalls().length;
+      const response = await landOnCallback(app, user, fakes.shopify.consent(flow.location, { timestamp }), flow.cookie);
+      expect(uiOutcome(response).error, what).toMatch(/too old or not dated now/);
+      expect(tokenCalls().length, what).toBe(before);
+    }
+    // Four minutes old is still fine.
+    const flow = await startFlow(app, user, START);
+    const fresh = await landOnCallback(app, user, fakes.shopify.consent(flow.location, { timestamp: now - 240 }), flow.cookie);
+    expect(uiOutcome(fresh)).toMatchObject({ connected: 'shopify' });
+  });
+
+  it('the token endpoint fake is as strict as Shopify: a form-encoded request gets no token', async () => {
+    const flow = await startFlow(app, await createTestUser(database, 'shop-form'), START);
+    const code = new URL(fakes.shopify.consent(flow.location)).searchParams.get('code') ?? '';
+    const fields = { client_id: fakes.shopify.client.id, client_secret: fakes.shopify.client.secret, code };
+    const url = `${fakes.shopify.server.baseUrl}/${SHOP}/admin/oauth/access_token`;
+    const form = await fetch(url, { method: 'POST', body: new URLSearchParams(fields) });
+    expect(form.status).toBe(400);
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(fields),
+    });
+    expect(json.status).toBe(200);
   });
 
   it('start refuses any shop that is not <name>.myshopify.com: no redirect, no cookie, no request (open redirect, SSRF)', async () => {

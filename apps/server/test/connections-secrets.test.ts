@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fakes, fakeSettings, runScheduled, startFakes } from '../../../packages/connectors/test/support.ts';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { createTestUser, type TestUser, testDeps } from './support.ts';
+import { createTestUser, TEST_PUBLIC_URL, type TestUser, testDeps } from './support.ts';
 
 const run = promisify(execFile);
 const META_TOKEN = 'EAAG-leakcheck-meta-PLAINTEXT-4242';
@@ -42,6 +42,7 @@ describe.each(BACKENDS.filter((backend) => backend === 'postgres'))(
         bodyLimitBytes: 65_536,
         login: { maxAttempts: 1000, windowSeconds: 900 },
         readiness: { ping: async () => undefined, schemaReady: () => true, scheduler: () => 'disabled' },
+        publicUrl: TEST_PUBLIC_URL,
       });
       user = await createTestUser(database, 'leak');
     });

@@ -1,5 +1,5 @@
 import { serviceInput } from '@kpi/api';
-import { sql } from '@kpi/db';
+import { queryRows, sql } from '@kpi/db';
 import { defineSources, type SourceDefinition } from '@kpi/sources';
 import { openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -47,7 +47,8 @@ describe('one registry of sources', () => {
 
   it('the database CHECK constraints list exactly the registry’s real sources', async () => {
     const real = await vi.importActual<typeof import('@kpi/sources')>('@kpi/sources');
-    const { rows } = await database.db.execute<{ table: string; definition: string }>(
+    const rows = await queryRows<{ table: string; definition: string }>(
+      database.db,
       sql`SELECT conrelid::regclass::text AS table, pg_get_constraintdef(oid) AS definition
           FROM pg_constraint WHERE contype = 'c' AND pg_get_constraintdef(oid) LIKE '%(service)::text%'`,
     );
@@ -87,7 +88,12 @@ describe('one registry of sources', () => {
     expect(saved.statusCode).toBe(200);
     expect(saved.json().data).toMatchObject({ service: 'tiktok', cron: '0 4 * * *' });
     const list = await app.inject({ method: 'GET', url: '/api/schedules', headers: user.auth });
-    expect(list.json().data.map((schedule: { service: string }) => schedule.service)).toEqual(['meta', 'ga4', 'shopify', 'tiktok']);
+    expect(list.json().data.map((schedule: { service: string }) => schedule.service)).toEqual([
+      'meta',
+      'ga4',
+      'shopify',
+      'tiktok',
+    ]);
     const stats = await app.inject({ method: 'GET', url: '/api/runs/stats', headers: user.auth });
     expect(stats.json().data.map((row: { service: string }) => row.service)).toEqual(['meta', 'ga4', 'shopify', 'tiktok']);
   });
@@ -104,7 +110,8 @@ describe('one registry of sources', () => {
 
 /** What a migration adding a source does: the CHECK constraints on every `service` column list it. */
 async function widenServiceChecks(database: TestDatabase, ids: string[]): Promise<void> {
-  const { rows } = await database.db.execute<{ table: string; name: string }>(
+  const rows = await queryRows<{ table: string; name: string }>(
+    database.db,
     sql`SELECT conrelid::regclass::text AS table, conname AS name
         FROM pg_constraint WHERE contype = 'c' AND pg_get_constraintdef(oid) LIKE '%(service)::text%'`,
   );

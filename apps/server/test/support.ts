@@ -4,7 +4,7 @@ import type { Database } from '@kpi/db';
 import { sql } from '@kpi/db';
 import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../src/app.ts';
 
 export const silentLog = pino({ level: 'silent' });
@@ -18,6 +18,9 @@ export function testDeps(database: Database, overrides: Partial<ApiDeps['setting
   };
 }
 
+/** The origin the test apps are configured with (PUBLIC_URL): OAuth redirect URIs start with it. */
+export const TEST_PUBLIC_URL = 'https://kpi.example.test';
+
 /** The real application over a test database, driven with inject(). */
 export async function buildTestApp(
   database: Database,
@@ -29,12 +32,16 @@ export async function buildTestApp(
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
     engine?: EnhancedScheduler;
+    /** PUBLIC_URL; null leaves it unset (OAuth start then answers a configuration error). */
+    publicUrl?: string | null;
+    /** The app's logger (a test capturing log lines passes createLogger with a destination). */
+    log?: Logger;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
   return buildApp({
     deps,
-    log: silentLog,
+    log: options.log ?? silentLog,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     login: { maxAttempts: options.loginMaxAttempts ?? 1000, windowSeconds: 900 },
     // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
@@ -48,6 +55,7 @@ export async function buildTestApp(
     },
     extend: options.extend,
     ...(options.engine ? { scheduler: options.engine } : {}),
+    publicUrl: options.publicUrl === null ? undefined : (options.publicUrl ?? TEST_PUBLIC_URL),
   });
 }
 

@@ -10,6 +10,7 @@ export * from './services/connections-input.ts';
 export * from './services/connections-port.ts';
 export { type KpiJson, latestKpis } from './services/kpis.ts';
 export { listSchedules } from './services/list-schedules.ts';
+export * from './services/oauth-states.ts';
 export { previewSchedule } from './services/preview-schedule.ts';
 export type { RunJson } from './services/run-json.ts';
 export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule.ts';

@@ -1,4 +1,4 @@
-import { createSign } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { ConnectorError, type Target } from './errors.ts';
 import { formBody, httpRequest } from './http.ts';
 import type { ConnectorSettings } from './settings.ts';
@@ -38,25 +38,53 @@ export async function googleAccessToken(
   ) {
     return cached;
   }
-  let fields: Record<string, string>;
   if (credential.kind === 'service_account') {
-    fields = {
-      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      assertion: serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options),
-    };
-  } else {
-    const clientId = str(secret.clientId) ?? settings.google?.clientId;
-    const clientSecret = str(secret.clientSecret) ?? settings.google?.clientSecret;
-    const refreshToken = str(secret.refreshToken);
-    if (!clientId || !clientSecret || !refreshToken) {
-      throw new ConnectorError(
-        'The Google credential needs a refresh token and an OAuth client id and secret',
-        'config',
-        options.target,
-      );
-    }
-    fields = { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken };
+    // Concurrent calls with one key (a batch of tests, a test during a sync) share one grant: one
+    // signature and one token instead of one each.
+    const flight = createHash('sha256')
+      .update(JSON.stringify([settings.googleOAuthTokenUrl, options.scope, secret.clientEmail, secret.privateKey]))
+      .digest('hex');
+    const pending = inFlight.get(flight);
+    if (pending) return pending;
+    const grant = (async () => {
+      const assertion = await serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options);
+      return requestToken(settings, credential, persist, options, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion,
+      });
+    })().finally(() => inFlight.delete(flight));
+    inFlight.set(flight, grant);
+    return grant;
   }
+  const clientId = str(secret.clientId) ?? settings.google?.clientId;
+  const clientSecret = str(secret.clientSecret) ?? settings.google?.clientSecret;
+  const refreshToken = str(secret.refreshToken);
+  if (!clientId || !clientSecret || !refreshToken) {
+    throw new ConnectorError(
+      'The Google credential needs a refresh token and an OAuth client id and secret',
+      'config',
+      options.target,
+    );
+  }
+  return requestToken(settings, credential, persist, options, {
+    grant_type: 'refresh_token',
+    client_id: clientId,
+    client_secret: clientSecret,
+    refresh_token: refreshToken,
+  });
+}
+
+/** Service-account grants under way, by token URL, scope and key; an entry lives only until its answer. */
+const inFlight = new Map<string, Promise<string>>();
+
+async function requestToken(
+  settings: ConnectorSettings,
+  credential: CredentialState,
+  persist: PersistCredential,
+  options: { target: Target; now: Date; signal?: AbortSignal },
+  fields: Record<string, string>,
+): Promise<string> {
+  const { secret } = credential;
   const response = await httpRequest(settings, settings.googleOAuthTokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -89,24 +117,47 @@ export async function googleAccessToken(
   return answer.access_token;
 }
 
-/** RS256-signed assertion for the jwt-bearer grant, so the token URL stays configurable (no SDK). */
-function serviceAccountJwt(
+/**
+ * RS256-signed assertion for the jwt-bearer grant, so the token URL stays configurable (no SDK). The
+ * signature runs on libuv's thread pool (the callback form of crypto.sign), so the event loop keeps
+ * answering while it is computed; the key size is checked first, because keys saved before the size
+ * limit existed may still be stored and a 16,384-bit key costs about 1.3 s of CPU per signature.
+ */
+async function serviceAccountJwt(
   secret: Record<string, unknown>,
   audience: string,
   options: { scope: string; now: Date; target: Target },
-): string {
+): Promise<string> {
   const { scope, target } = options;
   const email = str(secret.clientEmail);
-  const key = str(secret.privateKey);
-  if (!email || !key) throw new ConnectorError('The service-account key needs client_email and private_key', 'config', target);
-  const iat = Math.floor(options.now.getTime() / 1000);
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: email, scope, aud: audience, iat, exp: iat + 3600 })}`;
+  const pem = str(secret.privateKey);
+  if (!email || !pem) throw new ConnectorError('The service-account key needs client_email and private_key', 'config', target);
+  let key: KeyObject;
   try {
-    return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
+    key = createPrivateKey(pem);
   } catch {
     throw new ConnectorError('The service-account private key could not be read', 'config', target);
   }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa' || bits < SIGNING_KEY_BITS.min || bits > SIGNING_KEY_BITS.max) {
+    throw new ConnectorError(
+      `The service-account private key must be RSA ${SIGNING_KEY_BITS.min} to ${SIGNING_KEY_BITS.max} bits; save a key created in Google Cloud`,
+      'config',
+      target,
+    );
+  }
+  const iat = Math.floor(options.now.getTime() / 1000);
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iss: email, scope, aud: audience, iat, exp: iat + 3600 })}`;
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', Buffer.from(unsigned), key, (error, signed) => (error ? reject(error) : resolve(signed))),
+  ).catch(() => {
+    throw new ConnectorError('The service-account private key could not be used to sign', 'config', target);
+  });
+  return `${unsigned}.${signature.toString('base64url')}`;
 }
+
+/** The sizes the API accepts when a key is saved (Google issues RSA 2048). */
+const SIGNING_KEY_BITS = { min: 2048, max: 4096 } as const;
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);

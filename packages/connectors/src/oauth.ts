@@ -61,9 +61,9 @@ export function authorizeUrl(
 /** Trades the callback's code for the stored credential shape (the same shape a pasted token gets). */
 export async function exchangeCode(
   settings: ConnectorSettings,
-  input: { provider: Provider; code: string; redirectUri: string; shop?: string; callbackQuery?: string },
+  input: { provider: Provider; code: string; redirectUri: string; shop?: string; callbackQuery?: string; now?: Date },
 ): Promise<Obtained> {
-  const now = Date.now();
+  const now = (input.now ?? new Date()).getTime();
   if (input.provider === 'google') {
     const answer = await post(settings, settings.googleOAuthTokenUrl, {
       grant_type: 'authorization_code',
@@ -102,13 +102,14 @@ export async function exchangeCode(
   }
   const shop = input.shop ?? '';
   // Before anything is sent to the shop's host: the callback must be Shopify's, signed for this shop.
-  verifyShopifyCallback(settings.shopify?.clientSecret ?? '', input.callbackQuery ?? '', shop);
-  const answer = await post(settings, `${shopBaseUrl(settings, shop)}/admin/oauth/access_token`, {
+  verifyShopifyCallback(settings.shopify?.clientSecret ?? '', input.callbackQuery ?? '', shop, now);
+  // Shopify's token endpoint takes JSON.
+  const answer = await postJson(settings, `${shopBaseUrl(settings, shop)}/admin/oauth/access_token`, {
     client_id: settings.shopify?.clientId ?? '',
     client_secret: settings.shopify?.clientSecret ?? '',
     code: input.code,
     // Ask for an expiring offline token (60 minutes plus a rotating refresh token).
-    expiring: '1',
+    expiring: 1,
   });
   if (answer.refresh_token) {
     return {
@@ -127,6 +128,16 @@ async function post(settings: ConnectorSettings, url: string, fields: Record<str
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: formBody(fields),
+    target: 'source',
+  });
+  return tokenAnswer(response.status, response.body);
+}
+
+async function postJson(settings: ConnectorSettings, url: string, body: Record<string, unknown>): Promise<TokenAnswer> {
+  const response = await httpRequest(settings, url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
     target: 'source',
   });
   return tokenAnswer(response.status, response.body);

@@ -1,5 +1,5 @@
 import { ConnectorError } from './errors.ts';
-import { formBody, httpRequest } from './http.ts';
+import { httpRequest } from './http.ts';
 import { type ConnectorSettings, shopBaseUrl } from './settings.ts';
 import type { CredentialState, PersistCredential } from './store.ts';
 
@@ -43,8 +43,9 @@ export async function shopifyAccessToken(
   }
   const response = await httpRequest(settings, `${shopBaseUrl(settings, shop)}/admin/oauth/access_token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: formBody({
+    // Shopify's token endpoint takes JSON.
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({
       grant_type: 'refresh_token',
       client_id: clientId,
       client_secret: clientSecret,

@@ -3,6 +3,7 @@ import { ConnectorError } from '../src/errors.ts';
 import { authorizeUrl, exchangeCode } from '../src/oauth.ts';
 import type { ConnectorSettings } from '../src/settings.ts';
 import { fetchShop } from '../src/shopify.ts';
+import { shopifyCallbackMessage } from '../src/shopify-callback.ts';
 import { type Fakes, fakeSettings, startFakes } from './support.ts';
 
 // The server validates the shop at the start of a flow; these check that the connectors refuse on their
@@ -47,5 +48,16 @@ describe('Shopify shop domains in the connectors', () => {
       exchangeCode(settings, { provider: 'shopify', shop: 'fake-store.myshopify.com', code: 'c', redirectUri: 'http://x/cb' }),
     ).rejects.toMatchObject({ failure: 'auth', message: expect.stringMatching(/bad hmac/) });
     expect(fetched).toEqual([]);
+  });
+});
+
+describe('the message Shopify signs for its OAuth redirect', () => {
+  it('drops hmac and signature, sorts by name, form-encodes names and values with a space as %20', () => {
+    const query = new URLSearchParams('state=a b&code=x+y&hmac=ff&signature=ee&shop=s.myshopify.com&host=YQ==&note=ü&*-._!~');
+    expect(shopifyCallbackMessage([...query])).toBe(
+      '*-._%21%7E=&code=x%20y&host=YQ%3D%3D&note=%C3%BC&shop=s.myshopify.com&state=a%20b',
+    );
+    // A literal plus sign in a value is %2B, not a space.
+    expect(shopifyCallbackMessage([['code', 'x+y']])).toBe('code=x%2By');
   });
 });

@@ -33,6 +33,7 @@ export const REQUIRED_TABLES = [
   'kpi_snapshots',
   'connections',
   'sheet_destinations',
+  'oauth_states',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

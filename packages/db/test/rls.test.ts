@@ -86,6 +86,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
       'job_runs',
       'job_schedules',
       'kpi_snapshots',
+      'oauth_states',
       'rate_limits',
       'sessions',
       'sheet_destinations',

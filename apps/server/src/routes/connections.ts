@@ -1,12 +1,15 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
   type ApiDeps,
   AppError,
   accountIdFor,
   connectionUpsertInput,
   connectorsOf,
+  consumeOAuthState,
   getSheet,
+  issueOAuthState,
   listConnections,
+  OAUTH_STATE_TTL_MS,
   type OAuthContext,
   removeConnection,
   removeSheet,
@@ -26,7 +29,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireViewer } from '../plugins/authenticate.ts';
 
 const OAUTH_COOKIE = 'kpi_oauth';
-const OAUTH_TTL_MS = 10 * 60_000;
 /** Where the browser lands after an OAuth flow; the UI reads `connected` or `error` from the query. */
 const UI_PATH = '/connections';
 
@@ -108,6 +110,10 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
         'The sign-in could not be verified (state mismatch or expired); start the connection again',
       );
     }
+    // The cookie alone would let a captured callback URL be replayed for ten minutes: the state is single-use.
+    if (!(await consumeOAuthState(deps, viewer.id, state))) {
+      throw new AppError('VALIDATION_ERROR', 'This sign-in was already used or has expired; start the connection again');
+    }
     const provider = providerOf(context.target);
     const code = param('code');
     if (param('error') !== undefined || !code) return reply.redirect(uiUrl({ error: notGranted(provider, param('error')) }));
@@ -115,7 +121,8 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
       const credential = await oauth.exchange({
         provider,
         code,
-        redirectUri: redirectUri(request),
+        redirectUri: redirectUri(),
+        now: deps.clock(),
         ...(context.target === 'shopify' ? { shop: context.accountId, callbackQuery: queryOf(request.url) } : {}),
       });
       if (context.target === 'sheets') await saveSheet(deps, viewer.id, context.accountId, context.tabs, credential);
@@ -130,35 +137,51 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
     }
   });
 
-  function redirectUri(request: FastifyRequest): string {
-    return `${options.publicUrl ?? `${request.protocol}://${request.host}`}/api/oauth/callback`;
+  /**
+   * Only from configuration (PUBLIC_URL, or the loopback default in config.ts): built from the request's
+   * Host header, a forged Host would send the provider's code to another site.
+   */
+  function redirectUri(): string {
+    if (!options.publicUrl) {
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'Connecting with OAuth needs PUBLIC_URL (the address users open this server at); set it, or paste a token instead',
+      );
+    }
+    return `${options.publicUrl.replace(/\/+$/, '')}/api/oauth/callback`;
   }
 
-  function startOAuth(request: FastifyRequest, reply: FastifyReply, target: { target: Service | 'sheets'; accountId: string }) {
+  async function startOAuth(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: { target: Service | 'sheets'; accountId: string },
+  ) {
     const viewer = requireViewer(request);
     const oauth = connectorsOf(deps).oauth;
     const provider = providerOf(target.target);
     if (!oauth?.providers.includes(provider)) {
       throw new AppError('NOT_FOUND', `Connecting with ${provider} is not configured on this server; paste a token instead`);
     }
+    const callbackUri = redirectUri();
+    const { state, expiresAt } = await issueOAuthState(deps, viewer.id);
     const context: OAuthContext = {
-      state: randomBytes(24).toString('base64url'),
+      state,
       userId: viewer.id,
       ...target,
       ...(target.target === 'sheets' ? { tabs: DEFAULT_TABS } : {}),
-      expiresAt: deps.clock().getTime() + OAUTH_TTL_MS,
+      expiresAt: expiresAt.getTime(),
     };
     reply.setCookie(OAUTH_COOKIE, oauth.sealContext(context), {
       path: '/api/',
       httpOnly: true,
       sameSite: 'lax',
       secure: request.protocol === 'https',
-      maxAge: OAUTH_TTL_MS / 1000,
+      maxAge: OAUTH_STATE_TTL_MS / 1000,
     });
     return reply.redirect(
       oauth.authorizeUrl({
         provider,
-        redirectUri: redirectUri(request),
+        redirectUri: callbackUri,
         state: context.state,
         target: target.target,
         ...(target.target === 'shopify' ? { shop: target.accountId } : {}),

@@ -2,6 +2,7 @@ import { type Service, SOURCES } from '@kpi/sources';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { serviceInput } from '../validators/schedule.ts';
+import { serviceAccountKeyProblem } from './service-account-key.ts';
 
 const secretText = (name: string) =>
   z
@@ -119,5 +120,8 @@ export function secretOf(credential: CredentialInput): Record<string, unknown> {
       },
     ]);
   }
+  const problem = serviceAccountKeyProblem(key.private_key);
+  // An AppError, not a ZodError: thrown inside a tRPC procedure a ZodError would answer 500.
+  if (problem) throw new AppError('VALIDATION_ERROR', `credential.key: ${problem}`, { field: 'credential.key' });
   return { clientEmail: key.client_email, privateKey: key.private_key };
 }

@@ -46,6 +46,8 @@ export interface ConnectorsPort {
       redirectUri: string;
       shop?: string;
       callbackQuery?: string;
+      /** The app's clock: Shopify's signed `timestamp` is checked against it. */
+      now?: Date;
     }): Promise<ObtainedCredential>;
     sealContext(context: OAuthContext): string;
     openContext(sealed: string): OAuthContext | undefined;

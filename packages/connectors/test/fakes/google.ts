@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { checkJwtGrant } from './google-jwt.ts';
 import {
   bearer,
@@ -62,11 +62,17 @@ export class FakeGoogle {
 
   /**
    * "Create key" in the Cloud console: a new RSA key pair for the service account; Google keeps the
-   * public half and hands out the JSON key file with the private half.
+   * public half and hands out the JSON key file with the private half. `privateKeyPem` registers a key
+   * made elsewhere (a fixture too slow to generate in a test), `modulusLength` sizes a generated one.
    */
-  createServiceAccountKey(email = `kpi-sync-${randomBytes(3).toString('hex')}@fake-project.iam.gserviceaccount.com`): string {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.serviceAccounts.set(email, publicKey);
+  createServiceAccountKey(
+    email = `kpi-sync-${randomBytes(3).toString('hex')}@fake-project.iam.gserviceaccount.com`,
+    options: { modulusLength?: number; privateKeyPem?: string } = {},
+  ): string {
+    const privateKey = options.privateKeyPem
+      ? createPrivateKey(options.privateKeyPem)
+      : generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 }).privateKey;
+    this.serviceAccounts.set(email, createPublicKey(privateKey));
     return JSON.stringify({
       type: 'service_account',
       project_id: 'fake-project',

@@ -50,10 +50,12 @@ export class FakeShopify {
 
   /**
    * The merchant approves the install page (`https://{shop}/admin/oauth/authorize?…`): the redirect back
-   * with `code, hmac, host, shop, state, timestamp`, signed with the app's client secret. `shop` lets a
-   * test have Shopify answer for another shop than the page's.
+   * with `code, host, shop, state, timestamp` (and any `extra` parameters), signed with the app's client
+   * secret as Shopify signs it: sorted, each name and value form-encoded with a space as `%20`. `host`
+   * keeps its base64 padding, so a value that needs encoding is always signed. `shop` lets a test have
+   * Shopify answer for another shop than the page's, `timestamp` (seconds) date the redirect.
    */
-  consent(authorizeUrl: string, options: { shop?: string } = {}): string {
+  consent(authorizeUrl: string, options: { shop?: string; timestamp?: number; extra?: Record<string, string> } = {}): string {
     const page = new URL(authorizeUrl);
     const pageShop = /^\/([a-z0-9-]+\.myshopify\.com)\/admin\/oauth\/authorize$/.exec(page.pathname)?.[1];
     if (page.origin !== this.server.baseUrl || !pageShop) throw new Error(`not a shop's install page: ${authorizeUrl}`);
@@ -64,16 +66,18 @@ export class FakeShopify {
     this.codes.set(code, shop);
     const params: Record<string, string> = {
       code,
-      host: Buffer.from(`admin.shopify.com/store/${shop.split('.')[0]}`)
-        .toString('base64')
-        .replace(/=+$/, ''),
+      host: Buffer.from(`admin.shopify.com/store/${shop.split('.')[0]}`).toString('base64'),
       shop,
       state: page.searchParams.get('state') ?? '',
-      timestamp: String(Math.floor(Date.now() / 1000)),
+      timestamp: String(options.timestamp ?? Math.floor(Date.now() / 1000)),
+      ...options.extra,
     };
+    // Written out here rather than shared with the app, so the fake cannot agree with a wrong app.
+    const encode = (text: string) =>
+      encodeURIComponent(text).replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
     const message = Object.keys(params)
       .sort()
-      .map((key) => `${key}=${params[key]}`)
+      .map((key) => `${encode(key)}=${encode(params[key] ?? '')}`)
       .join('&');
     const back = new URL(page.searchParams.get('redirect_uri') ?? '');
     for (const [key, value] of Object.entries(params)) back.searchParams.set(key, value);
@@ -190,8 +194,17 @@ export class FakeShopify {
   }
 
   private accessToken(shop: string | undefined, request: FakeRequest): FakeAnswer {
-    const json = /json/.test(request.headers['content-type'] ?? '');
-    const form = new URLSearchParams(json ? (JSON.parse(request.body) as Record<string, string>) : request.body);
+    // Shopify's token endpoint reads a JSON body; a form post gets no token.
+    if (!/^application\/json\b/.test(request.headers['content-type'] ?? '')) {
+      return { status: 400, json: { error: 'invalid_request', error_description: 'The request body must be JSON' } };
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(request.body) as Record<string, unknown>;
+    } catch {
+      return { status: 400, json: { error: 'invalid_request', error_description: 'The request body is not valid JSON' } };
+    }
+    const form = new URLSearchParams(Object.entries(body).map(([key, value]) => [key, String(value)]));
     if (form.get('client_id') !== this.client.id || form.get('client_secret') !== this.client.secret) {
       return { status: 400, json: { error: 'invalid_client' } };
     }
