@@ -2,6 +2,7 @@ import { type ApiDeps, AppError, appRouter, type Context, toAppError } from '@kp
 import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { splitUrl } from '../request-path.ts';
 import { answerJsonCall } from './trpc-json-call.ts';
 
 // A batch runs its calls one after another in one request; a cap keeps one request from holding a worker.
@@ -26,13 +27,16 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
     // The body arrives as the raw text (see the parser below): it is parsed once, by the handler.
     const body = request.method === 'POST' ? ((request.body as string | undefined) ?? '') : undefined;
     reply.header('vary', 'trpc-accept, accept');
-    if (wantsStream(request)) return answerWithFetchHandler(request, reply, ctx, body);
-    const queryAt = request.url.indexOf('?');
+    // The URL as the router read it: `GET http://host/trpc/...` and `/%74rpc/...` reach this route too,
+    // so the procedures are what follows the first path segment, however that segment is spelled.
+    const { rawPath, query } = splitUrl(request.url);
+    const procedures = rawPath.slice(rawPath.indexOf('/', 1) + 1);
+    if (wantsStream(request)) return answerWithFetchHandler(request, reply, ctx, body, `${ENDPOINT}/${procedures}?${query}`);
     const answer = await answerJsonCall({
       router: appRouter,
       method: request.method as 'GET' | 'POST',
-      rawPath: request.url.slice(ENDPOINT.length + 1, queryAt === -1 ? undefined : queryAt),
-      query: new URLSearchParams(queryAt === -1 ? '' : request.url.slice(queryAt + 1)),
+      rawPath: procedures,
+      query: new URLSearchParams(query),
       body,
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
       ctx,
@@ -41,7 +45,13 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
     return reply.status(answer.status).type('application/json').send(answer.body);
   };
 
-  const answerWithFetchHandler = async (request: FastifyRequest, reply: FastifyReply, ctx: Context, body: string | undefined) => {
+  const answerWithFetchHandler = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ctx: Context,
+    body: string | undefined,
+    pathAndQuery: string,
+  ) => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(name, value);
@@ -49,7 +59,7 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
     }
     const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
-      req: new Request(`http://${request.headers.host ?? 'localhost'}${request.url}`, { method: request.method, headers, body }),
+      req: new Request(`http://${request.headers.host ?? 'localhost'}${pathAndQuery}`, { method: request.method, headers, body }),
       router: appRouter,
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: () => ctx,
