@@ -63,7 +63,7 @@ export function sampleGaps(expression: string, timeZone: string, from: Date, min
     const wallTightest = tightest;
     for (const change of offsetChanges(timeZone, from.getTime(), yearStartMs(last + 1))) {
       const gap = pattern.isFixedTime
-        ? fixedTimeGapAcross(expression, change, wallTightest)
+        ? fixedTimeGapAcross(expression, timeZone, change, wallTightest, minIntervalSeconds)
         : gapAcross(expression, change, minIntervalSeconds * 1000);
       if (gap !== null) tightest = Math.min(tightest, gap);
       if (tightest < minIntervalSeconds) break;
@@ -120,12 +120,34 @@ function gapAcross(expression: string, change: OffsetChange, minMs: number): num
   return (after.getTime() - change.afterMs - (before.getTime() - change.beforeMs)) / 1000;
 }
 
-/** A lower bound on a fixed-time job's gap next to an offset change, or null when it fires on no day near it. */
-function fixedTimeGapAcross(expression: string, change: OffsetChange, wallTightestSeconds: number): number | null {
+/**
+ * A fixed-time job's tightest gap next to an offset change, or null when it fires on no day near it: its
+ * wall-clock gap less the shift when that is enough for the verdict, else from croner's fires either side.
+ */
+function fixedTimeGapAcross(
+  expression: string,
+  timeZone: string,
+  change: OffsetChange,
+  wallTightestSeconds: number,
+  minIntervalSeconds: number,
+): number | null {
   const shiftMs = Math.abs(change.afterMs - change.beforeMs);
   const around = wallTightestSeconds * 1000 + shiftMs;
   if (!firesOnAnyDay(expression, change.atMs + change.beforeMs - around, change.atMs + change.afterMs + around)) return null;
-  return wallTightestSeconds - shiftMs / 1000;
+  const bound = wallTightestSeconds - shiftMs / 1000;
+  if (bound >= minIntervalSeconds) return bound;
+  const year = new Date(change.atMs).getUTCFullYear();
+  const real = cronWithinYears(expression, timeZone, year - 1, year + 1);
+  const times = new Set(
+    [...real.previousRuns(1, new Date(change.atMs)), ...real.nextRuns(2, new Date(change.atMs - 1000))].map((d) => d.getTime()),
+  );
+  const sorted = [...times].sort((a, b) => a - b);
+  let tightest: number | null = null;
+  for (let i = 1; i < sorted.length; i++) {
+    const gap = ((sorted[i] as number) - (sorted[i - 1] as number)) / 1000;
+    tightest = tightest === null ? gap : Math.min(tightest, gap);
+  }
+  return tightest;
 }
 
 /** Whether the expression's day fields match any local day from `fromWallMs` to `toWallMs` (wall clock). */

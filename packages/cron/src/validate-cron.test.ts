@@ -92,6 +92,10 @@ describe('validateCron', () => {
     expect(around('0,59 1,3 * * *', 'UTC', '2026-03-01T00:00:00Z')).toBeNull();
     // A fixed-time job runs once in the repeated hour, so DST brings its fires no closer than 23 hours.
     expect(validateCron('30 1 * * *', { minIntervalSeconds: 7200, timeZone: 'America/New_York', from })).toBeNull();
+    // With a minimum of a day, a daily job is 23 hours from its neighbour in spring; a weekly one is not.
+    const daily = validateCron('0 2 * * *', { minIntervalSeconds: 86_400, timeZone: 'America/New_York', from });
+    expect(daily).toMatchObject({ code: 'CRON_TOO_FREQUENT', message: expect.stringContaining('every 82800s') });
+    expect(validateCron('0 2 * * 0', { minIntervalSeconds: 2 * 86_400, timeZone: 'America/New_York', from })).toBeNull();
   });
 
   it('finds the gap across midnight to the next day the pattern fires on', () => {
