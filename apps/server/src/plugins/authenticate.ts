@@ -1,6 +1,7 @@
 import { type ApiDeps, AppError, type Viewer, viewerFromApiToken, viewerFromSession } from '@kpi/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CredentialLimiter } from '../rate-limit-credentials.ts';
+import { areaOf } from '../request-path.ts';
 import { ViewerCache } from '../viewer-cache.ts';
 
 export const SESSION_COOKIE = 'kpi_session';
@@ -38,7 +39,7 @@ export function registerAuthentication(
   app.decorateRequest('viewer', null);
   app.decorateRequest('authVia', null);
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/') && !request.url.startsWith('/trpc/')) return;
+    if (areaOf(request) === null) return;
     const header = request.headers.authorization;
     const cookie = header === undefined ? request.cookies[SESSION_COOKIE] : undefined;
     if (header === undefined && !cookie) return;

@@ -2,6 +2,7 @@ import { type ApiDeps, AppError, appRouter, type Context, toAppError } from '@kp
 import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { splitUrl } from '../request-path.ts';
 
 // tRPC runs the calls of a batch concurrently; a cap keeps one request from starting more than this.
 export const TRPC_MAX_BATCH_SIZE = 20;
@@ -63,13 +64,10 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
 }
 
 function toFetchRequest(request: FastifyRequest): Request {
-  // request.url may be absolute ("GET http://host/trpc/..." on the request line): keep its path and query.
-  let url: URL;
-  try {
-    url = new URL(request.url, ORIGIN);
-  } catch {
-    throw new AppError('VALIDATION_ERROR', 'The request URL is not valid');
-  }
+  // The URL as the router read it: `GET http://host/trpc/...` and `/%74rpc/...` reach this route too, so
+  // the procedures are what follows the first path segment, however that segment is spelled.
+  const { rawPath, query } = splitUrl(request.url);
+  const procedures = rawPath.slice(rawPath.indexOf('/', 1) + 1);
   const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {
     const value = request.headers[name];
@@ -77,5 +75,5 @@ function toFetchRequest(request: FastifyRequest): Request {
   }
   // A mutation that takes no input may come with an empty body, which tRPC would fail to parse as JSON.
   const body = request.method === 'POST' ? (request.body as string | undefined) || '{}' : undefined;
-  return new Request(`${ORIGIN}${url.pathname}${url.search}`, { method: request.method, headers, body });
+  return new Request(`${ORIGIN}${ENDPOINT}/${procedures}${query ? `?${query}` : ''}`, { method: request.method, headers, body });
 }
