@@ -38,7 +38,11 @@ export type AppOptions = {
    * credential limits. Without it, failures are counted in this process only and the API is not limited.
    */
   rateLimit?: { perMinute: number; counters: RateCounters };
-  trustProxy?: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe (TRUST_PROXY): a number of proxies in front, or their addresses
+   * and CIDR ranges. `true` (trust every hop) lets any client pick its own address; only tests use it.
+   */
+  trustProxy?: boolean | number | string[];
   /** How long a resolved credential is remembered (AUTH_CACHE_SECONDS). */
   authCacheSeconds?: number;
   webDistDir?: string;
@@ -53,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: proxyTrust(options.trustProxy ?? false),
     requestIdHeader: 'x-request-id',
     // Room for a full tRPC batch path (20 procedure names joined by commas), no more.
     routerOptions: { maxParamLength: 1024 },
@@ -85,7 +89,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness);
-  const loginLimiter = new SharedLoginLimiter(counters, options.login.maxAttempts, options.login.windowSeconds * 1000);
+  // Exact and shared: every attempt is counted in rate_limits before its password is hashed.
+  const loginLimiter = new SharedLoginLimiter(deps.db, deps.clock, options.login.maxAttempts, options.login.windowSeconds * 1000);
   registerAuthRoutes(app, deps, loginLimiter);
   registerScheduleRoutes(app, deps);
   registerTokenRoutes(app, deps);
@@ -97,4 +102,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await options.extend?.(app);
   await registerWeb(app, options.webDistDir ?? '');
   return app;
+}
+
+/**
+ * Fastify ignores a bare hop count (it trusts no hop then), so a count becomes a function: trust the
+ * nearest `hops` addresses (the socket peer first), and the client is the next one leftwards in
+ * X-Forwarded-For. Whatever a client writes further left is never read.
+ */
+function proxyTrust(trust: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return trust > 0 ? (_address, hop) => hop < trust : false;
 }

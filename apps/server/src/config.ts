@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -11,6 +12,49 @@ const optionalText = z
   .string()
   .optional()
   .transform((value) => (value === '' ? undefined : value));
+/** One trusted proxy: an address, a CIDR range, or one of proxy-addr's names for the private ranges. */
+function isProxyRange(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * TRUST_PROXY: `false` (or `0`, unset) trusts no X-Forwarded-For; a number trusts that many proxy hops in
+ * front of the server; a comma-separated list trusts those proxy addresses and ranges. `true` is refused:
+ * trusting every hop makes the client address whatever the client writes first in X-Forwarded-For, and
+ * with it every per-address limit.
+ */
+const trustProxy = z
+  .string()
+  .transform((value) => value.trim())
+  .superRefine((value, context) => {
+    if (value === 'true') {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'TRUST_PROXY=true would let any client choose its own address; give the number of proxies in front (TRUST_PROXY=1) or their addresses (TRUST_PROXY=10.0.0.0/8,127.0.0.1)',
+      });
+    } else if (
+      value !== 'false' &&
+      value !== '' &&
+      !/^\d{1,2}$/.test(value) &&
+      !value.split(',').every((entry) => isProxyRange(entry.trim()))
+    ) {
+      context.addIssue({
+        code: 'custom',
+        message: 'TRUST_PROXY must be false, a hop count, or a comma-separated list of addresses and CIDR ranges',
+      });
+    }
+  })
+  .transform((value): false | number | string[] => {
+    if (value === 'false' || value === '' || value === '0') return false;
+    if (/^\d{1,2}$/.test(value)) return Number(value);
+    return value.split(',').map((entry) => entry.trim());
+  });
+
 const url = z.string().regex(/^https?:\/\//, 'must be an http(s) URL');
 
 /** Every setting the server reads, from the environment, validated once. Nothing else reads process.env. */
@@ -56,7 +100,7 @@ const envSchema = z.object({
   CREDENTIAL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(CREDENTIAL_FAILURE_DEFAULTS.windowSeconds),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(50).max(60_000).default(500),
-  TRUST_PROXY: flag.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   WEB_DIST_DIR: z.string().default(resolve(REPO_ROOT, 'apps/web/dist')),

@@ -1,5 +1,18 @@
-import { type Db, queryRows, sql, withService } from '@kpi/db';
+import { createHash } from 'node:crypto';
+import { type Db, queryRows, sql, sqlState, type Tx, withService } from '@kpi/db';
 import type { Logger } from 'pino';
+
+/**
+ * The key as stored: its readable kind (`login:email:`, `user:`) and the SHA-256 hex of the rest. A key
+ * holds client input (an e-mail), and lower-casing can lengthen it ('İ' becomes two characters), so a raw
+ * key could outgrow the varchar(320) column or carry a NUL that jsonb refuses, and fail every batched
+ * upsert it is part of. Hashed, every key is at most 64 + 1 + 64 characters of [a-z0-9:-], and no e-mail
+ * or address is stored in the clear.
+ */
+export function storeKey(key: string): string {
+  const kind = /^(?:[a-z-]+:){1,4}/.exec(key)?.[0]?.slice(0, 64) ?? '';
+  return `${kind}${createHash('sha256').update(key.slice(kind.length), 'utf8').digest('hex')}`;
+}
 
 /**
  * Fixed-window request counters, counted in process memory and shared through PostgreSQL in the
@@ -19,6 +32,8 @@ export class RateCounters {
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private lastPrune = 0;
+  /** Whether the last sync failed for want of a database (logged once per outage). */
+  private failing = false;
 
   constructor(
     private readonly options: {
@@ -39,14 +54,14 @@ export class RateCounters {
 
   /** Counts `weight` hits on `key` and answers whether the key is now over `limit` in its window. */
   hit(key: string, limit: number, windowMs: number, weight = 1): Verdict {
-    const entry = this.current(key, windowMs, true);
+    const entry = this.current(storeKey(key), windowMs, true);
     entry.delta += weight;
     return this.verdict(entry, limit);
   }
 
   /** Whether `key` has already reached `limit` (count >= limit), without counting a hit. */
   reached(key: string, limit: number, windowMs: number): Verdict {
-    const entry = this.current(key, windowMs, false);
+    const entry = this.current(storeKey(key), windowMs, false);
     if (!entry) return { limited: false, count: 0, retryAfterSeconds: 0 };
     const verdict = this.verdict(entry, limit);
     return { ...verdict, limited: entry.shared + entry.delta >= limit };
@@ -54,8 +69,9 @@ export class RateCounters {
 
   /** Forgets `key` here at once and in the shared table at the next sync (a successful sign-in). */
   reset(key: string): void {
-    this.entries.delete(key);
-    if (this.options.syncMs !== undefined) this.resets.add(key);
+    const stored = storeKey(key);
+    this.entries.delete(stored);
+    if (this.options.syncMs !== undefined) this.resets.add(stored);
   }
 
   start(): void {
@@ -103,38 +119,56 @@ export class RateCounters {
           );
         }
         if (prune) await tx.execute(sql`DELETE FROM rate_limits WHERE expires_at < now()`);
-        if (sent.length === 0) return [];
-        const payload = sent.map(({ key, entry, delta }) => ({ key, w: entry.windowStart, len: entry.windowMs, d: delta }));
-        // Sorted keys: two instances upserting overlapping keys lock them in the same order (no deadlock).
-        // One statement: keys with new hits are upserted (sorted, so two instances lock them in the same
-        // order), keys without are only read; both come back with the total of every instance.
-        return queryRows<{ key: string; w: string; hits: number }>(
-          tx,
-          sql`WITH input AS (
-                SELECT u.key, u.w, to_timestamp(u.w / 1000.0) AS window_start, to_timestamp((u.w + u.len) / 1000.0) AS expires_at, u.d
-                FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS u(key text, w bigint, len bigint, d integer)
-              ), added AS (
-                INSERT INTO rate_limits AS r (key, window_start, hits, expires_at)
-                SELECT key, window_start, d, expires_at FROM input WHERE d > 0 ORDER BY key, w
-                ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + EXCLUDED.hits
-                RETURNING r.key, r.window_start, r.hits
-              )
-              SELECT i.key, i.w::text AS w, coalesce(a.hits, r.hits, 0) AS hits
-              FROM input i
-              LEFT JOIN added a ON a.key = i.key AND a.window_start = i.window_start
-              LEFT JOIN rate_limits r ON i.d = 0 AND r.key = i.key AND r.window_start = i.window_start`,
-        );
+        return sent.length === 0 ? [] : upsert(tx, sent);
       });
       if (prune) this.lastPrune = now;
-      const byKey = new Map(totals.map((row) => [`${row.key}\u0000${row.w}`, row.hits]));
-      for (const { key, entry, delta } of sent) {
-        entry.delta -= delta;
-        // A key's row gone (reset by a sign-in on another instance) reads as 0.
-        entry.shared = byKey.get(`${key}\u0000${entry.windowStart}`) ?? entry.shared + delta;
-      }
+      this.apply(sent, totals);
+      if (this.failing) this.options.log?.info({ event: 'rate-limit-sync-recovered' }, 'rate-limit counters synced again');
+      this.failing = false;
     } catch (error) {
       for (const key of resets) this.resets.add(key);
+      // A data error (class 22, 23: a value the table refuses) is one entry's fault, not the database's:
+      // find it and drop it, or the batch would fail on it every interval and the limits stay local for good.
+      if (isDataError(error)) return this.isolate(sent);
+      this.unreachable(error);
+    }
+  }
+
+  /** The database away: the deltas stay for the next sync; said once per outage, not every interval. */
+  private unreachable(error: unknown): void {
+    if (!this.failing) {
       this.options.log?.warn({ event: 'rate-limit-sync-failed', err: error }, 'rate-limit counters not synced; counting locally');
+    }
+    this.failing = true;
+  }
+
+  /** Sends each entry of a failed batch alone; an entry that still fails is dropped and logged once. */
+  private async isolate(sent: Sent[]): Promise<void> {
+    for (const one of sent) {
+      try {
+        this.apply([one], await withService(this.options.db, (tx) => upsert(tx, [one])));
+      } catch (error) {
+        if (!isDataError(error)) return this.unreachable(error);
+        if (this.entries.get(one.key) === one.entry) this.entries.delete(one.key);
+        this.options.log?.error(
+          {
+            event: 'rate-limit-key-dropped',
+            keyKind: /^(?:[a-z-]+:)+/.exec(one.key)?.[0],
+            sqlState: sqlState(error),
+            err: error,
+          },
+          'a rate-limit counter the table refuses was dropped',
+        );
+      }
+    }
+  }
+
+  private apply(sent: Sent[], totals: { key: string; w: string; hits: number }[]): void {
+    const byKey = new Map(totals.map((row) => [`${row.key}\u0000${row.w}`, row.hits]));
+    for (const { key, entry, delta } of sent) {
+      entry.delta -= delta;
+      // A key's row gone (reset by a sign-in on another instance) reads as 0.
+      entry.shared = byKey.get(`${key}\u0000${entry.windowStart}`) ?? entry.shared + delta;
     }
   }
 
@@ -182,5 +216,37 @@ type Entry = {
   /** Hits counted here and not yet sent. */
   delta: number;
 };
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity): the values are refused, not the connection. */
+function isDataError(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
+type Sent = { key: string; entry: Entry; delta: number };
+
+/**
+ * One statement: keys with new hits are upserted (sorted, so two instances lock them in the same order,
+ * no deadlock), keys without are only read; both come back with the total of every instance.
+ */
+function upsert(tx: Tx, sent: Sent[]) {
+  const payload = sent.map(({ key, entry, delta }) => ({ key, w: entry.windowStart, len: entry.windowMs, d: delta }));
+  return queryRows<{ key: string; w: string; hits: number }>(
+    tx,
+    sql`WITH input AS (
+          SELECT u.key, u.w, to_timestamp(u.w / 1000.0) AS window_start, to_timestamp((u.w + u.len) / 1000.0) AS expires_at, u.d
+          FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS u(key text, w bigint, len bigint, d integer)
+        ), added AS (
+          INSERT INTO rate_limits AS r (key, window_start, hits, expires_at)
+          SELECT key, window_start, d, expires_at FROM input WHERE d > 0 ORDER BY key, w
+          ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + EXCLUDED.hits
+          RETURNING r.key, r.window_start, r.hits
+        )
+        SELECT i.key, i.w::text AS w, coalesce(a.hits, r.hits, 0) AS hits
+        FROM input i
+        LEFT JOIN added a ON a.key = i.key AND a.window_start = i.window_start
+        LEFT JOIN rate_limits r ON i.d = 0 AND r.key = i.key AND r.window_start = i.window_start`,
+  );
+}
 
 export type Verdict = { limited: boolean; count: number; retryAfterSeconds: number };

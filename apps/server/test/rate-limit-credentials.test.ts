@@ -4,7 +4,7 @@ import { BACKENDS, openTestDatabase, POSTGRES_ENABLED, type TestDatabase } from 
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { RateCounters } from '../src/rate-limit.ts';
+import { RateCounters, storeKey } from '../src/rate-limit.ts';
 import { expectRestError, expectTrpcError, jsonHeaders } from './http.ts';
 import { createTestUser, silentLog, type TestUser, testDeps } from './support.ts';
 
@@ -194,12 +194,12 @@ describe.runIf(POSTGRES_ENABLED)('failed credentials over two instances of one P
     expectLimited(await get(two, ip, user.auth));
     await one.counters.sync();
     expectLimited(await get(one, ip, user.auth));
-    // The shared row is keyed by the address alone: no credential is ever stored.
+    // The shared row is keyed by the address alone (hashed): no credential is ever stored.
     const rows = await queryRows<{ key: string; hits: number }>(
       database.db,
       sql`SELECT key, hits FROM rate_limits WHERE key LIKE 'credential:%'`,
     );
-    expect(rows).toEqual([{ key: `credential:ip:${ip}`, hits: MAX_FAILURES }]);
+    expect(rows).toEqual([{ key: storeKey(`credential:ip:${ip}`), hits: MAX_FAILURES }]);
     expect((await get(two, '198.51.100.2', user.auth)).statusCode).toBe(200);
   });
 });

@@ -4,7 +4,7 @@ import { openTestDatabase, POSTGRES_ENABLED, type TestDatabase } from '@kpi/test
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { RateCounters } from '../src/rate-limit.ts';
+import { RateCounters, storeKey } from '../src/rate-limit.ts';
 import { expectRestError, expectTrpcError, jsonHeaders } from './http.ts';
 import { createTestUser, silentLog, type TestUser, testDeps } from './support.ts';
 
@@ -80,7 +80,7 @@ describe('one instance on PGlite', () => {
       async () => {
         const rows = await queryRows<{ hits: number }>(
           database.db,
-          sql`SELECT hits FROM rate_limits WHERE key = ${`user:${a.id}`}`,
+          sql`SELECT hits FROM rate_limits WHERE key = ${storeKey(`user:${a.id}`)}`,
         );
         expect(rows[0]?.hits).toBeGreaterThanOrEqual(7);
       },
@@ -90,7 +90,7 @@ describe('one instance on PGlite', () => {
 
   it('rate_limits: the service role may count (allowed), a tenant may not even read it (denied)', async () => {
     const rows = await withService(database.db, (tx) => queryRows<{ key: string }>(tx, sql`SELECT key FROM rate_limits`));
-    expect(rows.map((r) => r.key)).toContain(`user:${a.id}`);
+    expect(rows.map((r) => r.key)).toContain(storeKey(`user:${a.id}`));
     // drizzle wraps the driver's error: the refusal is the cause's SQLSTATE 42501 (insufficient_privilege).
     const refusal = (work: Promise<unknown>) =>
       work.then(
@@ -143,7 +143,7 @@ describe.runIf(POSTGRES_ENABLED)('two instances over one PostgreSQL database', (
     expectLimited(await schedules(one, user), 60);
     const [row] = await queryRows<{ hits: number }>(
       database.db,
-      sql`SELECT hits FROM rate_limits WHERE key = ${`user:${user.id}`}`,
+      sql`SELECT hits FROM rate_limits WHERE key = ${storeKey(`user:${user.id}`)}`,
     );
     expect(row?.hits).toBeGreaterThanOrEqual(10);
     // Another user's budget is untouched.

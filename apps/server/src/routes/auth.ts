@@ -1,4 +1,4 @@
-import { type ApiDeps, AppError, login, loginInput, logout } from '@kpi/api';
+import { type ApiDeps, login, loginInput, logout, normalizeEmail } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 import { requireViewer, SESSION_COOKIE } from '../plugins/authenticate.ts';
 import type { SignInLimiter } from '../rate-limit-login.ts';
@@ -6,16 +6,11 @@ import type { SignInLimiter } from '../rate-limit-login.ts';
 export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: SignInLimiter): void {
   app.post('/api/auth/login', async (request, reply) => {
     const input = loginInput.parse(request.body ?? {});
-    const keys = [`ip:${request.ip}`, `email:${input.email.trim().toLowerCase()}`];
-    limiter.check(keys);
-    let result: Awaited<ReturnType<typeof login>>;
-    try {
-      result = await login(deps, input);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'INVALID_CREDENTIALS') limiter.recordFailure(keys);
-      throw error;
-    }
-    limiter.recordSuccess(keys);
+    // Counted before the password is hashed, so parallel guesses cannot all be checked before the first
+    // failure is recorded. Anything but a success (a wrong password, an unknown e-mail) stays counted.
+    const attempt = await limiter.reserve(request.ip, normalizeEmail(input.email));
+    const result = await login(deps, input);
+    await attempt.succeeded();
     reply.setCookie(SESSION_COOKIE, result.sessionToken, {
       path: '/',
       httpOnly: true,

@@ -4,6 +4,7 @@ import { decoyHash, verifyPassword } from '../auth/password.ts';
 import { hashSecret, isWellFormedSecret, newSecret, SESSION_PREFIX } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { normalizeEmail } from './users.ts';
 
 export const loginInput = z.strictObject({
   email: z.string({ error: 'email is required' }).max(254),
@@ -15,13 +16,17 @@ export type LoginResult = { viewer: Viewer; sessionToken: string; expiresAt: Dat
 /** Checks the password and opens a session; the raw session token exists only in the cookie. */
 export async function login(deps: ApiDeps, raw: z.input<typeof loginInput>): Promise<LoginResult> {
   const input = loginInput.parse(raw);
-  const email = input.email.trim().toLowerCase();
-  const [account] = await withService(deps.db, (tx) =>
-    tx
-      .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
-      .from(users)
-      .where(sql`${users.email} = ${email}`),
-  );
+  const email = normalizeEmail(input.email);
+  // PostgreSQL text cannot hold a NUL, so no account has one and the lookup would fail (a 500): such an
+  // e-mail is an unknown account, checked against the decoy like any other.
+  const [account] = email.includes('\u0000')
+    ? []
+    : await withService(deps.db, (tx) =>
+        tx
+          .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
+          .from(users)
+          .where(sql`${users.email} = ${email}`),
+      );
   const valid = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash()));
   if (!account || !valid) throw new AppError('INVALID_CREDENTIALS', 'E-mail or password is wrong');
   const sessionToken = newSecret(SESSION_PREFIX);

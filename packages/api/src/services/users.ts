@@ -4,6 +4,9 @@ import { hashPassword } from '../auth/password.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 
+/** How an e-mail address is compared and stored: trimmed, lower-cased. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
 export const emailInput = z
   .string()
   .trim()
@@ -49,7 +52,7 @@ export async function findUserByEmail(deps: Pick<ApiDeps, 'db'>, email: string):
     tx
       .select({ id: users.id, email: users.email, role: users.role })
       .from(users)
-      .where(sql`${users.email} = ${email.trim().toLowerCase()}`),
+      .where(sql`${users.email} = ${normalizeEmail(email)}`),
   );
   return row;
 }
