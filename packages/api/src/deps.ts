@@ -1,4 +1,5 @@
 import type { Db } from '@kpi/db';
+import type { SchedulerStatsJson, ViewerJson } from './validators/answers/account.ts';
 
 type LogFn = (object: Record<string, unknown>, message?: string) => void;
 /** The slice of a pino logger the services use. */
@@ -29,8 +30,8 @@ export type ApiDeps = {
   settings: ApiSettings;
   events?: ApiEvents;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
-  schedulerStats?: () => Record<string, unknown>;
+  schedulerStats?: () => SchedulerStatsJson;
 };
 
 /** The caller, as resolved from a session cookie or an API token. */
-export type Viewer = { id: number; email: string; role: 'admin' | 'user' };
+export type Viewer = ViewerJson;

@@ -1,16 +1,7 @@
-import {
-  type Connection,
-  type ConnectionStatus,
-  type CredentialKind,
-  connections,
-  eq,
-  SERVICES,
-  type Service,
-  sql,
-  withTenant,
-} from '@kpi/db';
+import { type Connection, connections, eq, SERVICES, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { ConnectionJson } from '../validators/answers/connections.ts';
 import {
   ACCOUNT_PATTERNS,
   ALLOWED_KINDS,
@@ -20,23 +11,7 @@ import {
 } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, PROVIDER_OF, type ProbeResult, requireSealing } from './connections-port.ts';
 
-/** A connection as the API shows it: never the secret, only that there is one. */
-export type ConnectionJson = {
-  service: Service;
-  /** `live` syncs the user's account; `sample` (no connection) produces labelled sample figures. */
-  mode: 'live' | 'sample';
-  account_id: string | null;
-  credential_kind: CredentialKind | null;
-  has_secret: boolean;
-  status: ConnectionStatus | null;
-  last_checked_at: string | null;
-  last_error: string | null;
-  token_expires_at: string | null;
-  conversion_action_types: string[] | null;
-  updated_at: string | null;
-  /** The operator configured this provider's OAuth client: the UI can offer "Connect with …". */
-  oauth_available: boolean;
-};
+export type { ConnectionJson };
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 

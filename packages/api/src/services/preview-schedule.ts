@@ -1,13 +1,11 @@
 import { computeNextRuns } from '@kpi/cron';
 import type { ApiDeps } from '../deps.ts';
+import type { PreviewJson } from '../validators/answers/schedules.ts';
 import { type SchedulePreviewInput, schedulePreviewInput } from '../validators/schedule.ts';
 import { assertUsableCron } from './validate-schedule.ts';
 
 /** The next fires of an expression, exactly as the engine computes them, for forms and callers. */
-export function previewSchedule(
-  deps: Pick<ApiDeps, 'clock' | 'settings'>,
-  raw: SchedulePreviewInput,
-): { cron: string; timezone: string; from: string; runs: string[] } {
+export function previewSchedule(deps: Pick<ApiDeps, 'clock' | 'settings'>, raw: SchedulePreviewInput): PreviewJson {
   const input = schedulePreviewInput.parse(raw);
   const from = input.from ? new Date(input.from) : deps.clock();
   assertUsableCron(input.cron, input.timezone, deps.settings.minIntervalSeconds, from);

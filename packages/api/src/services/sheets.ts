@@ -1,32 +1,13 @@
-import {
-  type ConnectionStatus,
-  type CredentialKind,
-  type Service,
-  type SheetDestination,
-  sheetDestinations,
-  sql,
-  withTenant,
-} from '@kpi/db';
+import { type Service, type SheetDestination, sheetDestinations, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { SheetJson } from '../validators/answers/connections.ts';
 import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
 
 export const DEFAULT_SHEET_TABS: Record<Service, string> = { meta: 'Meta', ga4: 'GA4', shopify: 'Shopify' };
 
-export type SheetJson = {
-  spreadsheet_id: string;
-  url: string;
-  /** The tab each service writes to (defaults filled in). */
-  tabs: Record<Service, string>;
-  credential_kind: CredentialKind;
-  has_secret: boolean;
-  status: ConnectionStatus;
-  last_checked_at: string | null;
-  last_error: string | null;
-  updated_at: string;
-  oauth_available: boolean;
-};
+export type { SheetJson };
 
 function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
   const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
