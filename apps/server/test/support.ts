@@ -5,7 +5,7 @@ import { sql } from '@kpi/db';
 import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../src/app.ts';
+import { type AppOptions, buildApp } from '../src/app.ts';
 import { wireSchedulerEvents } from '../src/start-scheduler.ts';
 
 export const silentLog = pino({ level: 'silent' });
@@ -29,6 +29,7 @@ export async function buildTestApp(
     schemaReady?: () => boolean;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
+    onRoute?: AppOptions['onRoute'];
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -47,6 +48,7 @@ export async function buildTestApp(
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
     extend: options.extend,
+    onRoute: options.onRoute,
   });
 }
 
@@ -65,12 +67,15 @@ export async function createTestUser(database: Database, prefix = 'user', role: 
 }
 
 /** The app with a real scheduler (sample connectors, fast polling) wired as main.ts wires them. */
-export async function startAppWithScheduler(database: Database): Promise<{
+export async function startAppWithScheduler(
+  database: Database,
+  options: { deps?: ApiDeps; onRoute?: AppOptions['onRoute'] } = {},
+): Promise<{
   app: FastifyInstance;
   scheduler: EnhancedScheduler;
   stop: () => Promise<void>;
 }> {
-  const deps = testDeps(database);
+  const deps = options.deps ?? testDeps(database);
   const scheduler = new EnhancedScheduler({
     db: database.db,
     clock: systemClock,
@@ -79,7 +84,7 @@ export async function startAppWithScheduler(database: Database): Promise<{
     pollIntervalMs: 100,
   });
   wireSchedulerEvents(deps, scheduler);
-  const app = await buildTestApp(database, { deps });
+  const app = await buildTestApp(database, { deps, onRoute: options.onRoute });
   await scheduler.start();
   return {
     app,

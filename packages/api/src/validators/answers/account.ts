@@ -17,7 +17,7 @@ export const apiTokenJson = z.strictObject({
 export type ApiTokenJson = z.infer<typeof apiTokenJson>;
 
 /** The raw token is in this answer only; the server keeps its hash. */
-export const tokenCreatedJson = z.strictObject({ token: z.string().startsWith('kpi_'), apiToken: apiTokenJson });
+export const tokenCreatedJson = z.strictObject({ token: z.string().regex(/^kpi_/), apiToken: apiTokenJson });
 export type TokenCreatedJson = z.infer<typeof tokenCreatedJson>;
 
 /** Sign-out answers no data. */
