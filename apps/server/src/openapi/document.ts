@@ -89,7 +89,10 @@ function response(answer: Answer, status: number): JsonSchema {
   }
   // Every status of 400 and over answers the error body, whether or not the entry names a schema.
   const body = answer.body ?? (status >= 400 ? errorBody : undefined);
-  return { description: answer.description, ...(body ? { content: { 'application/json': { schema: answerSchema(body) } } } : {}) };
+  return {
+    description: answer.description,
+    ...(body ? { content: { 'application/json': { schema: answerSchema(body) } } } : {}),
+  };
 }
 
 function parameters(route: RouteDoc): JsonSchema[] {
@@ -119,7 +122,9 @@ function operation(route: RouteDoc): JsonSchema {
     summary: route.summary,
     ...(route.auth ? {} : { security: [] }),
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(route.body) } } } } : {}),
+    ...(route.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(route.body) } } } }
+      : {}),
     responses,
   };
 }
@@ -149,7 +154,11 @@ function buildDocument() {
     components: {
       schemas: componentSchemas,
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (kpi_...) from the UI or `pnpm cli token:create`' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (kpi_...) from the UI or `pnpm cli token:create`',
+        },
         cookieAuth: { type: 'apiKey', in: 'cookie', name: 'kpi_session' },
       },
     },
