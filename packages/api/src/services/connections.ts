@@ -1,7 +1,7 @@
 import { type Connection, connections, eq, SERVICES, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { ConnectionJson } from '../validators/answers/connections.ts';
+import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/connections.ts';
 import {
   ACCOUNT_PATTERNS,
   ALLOWED_KINDS,
@@ -9,7 +9,7 @@ import {
   connectionUpsertInput,
   secretOf,
 } from './connections-input.ts';
-import { connectorsOf, type ObtainedCredential, PROVIDER_OF, type ProbeResult, requireSealing } from './connections-port.ts';
+import { connectorsOf, type ObtainedCredential, PROVIDER_OF, requireSealing } from './connections-port.ts';
 
 export type { ConnectionJson };
 
@@ -122,11 +122,7 @@ export async function removeConnection(deps: ApiDeps, userId: number, service: S
   return toJson(deps, service, undefined);
 }
 
-export async function testConnection(
-  deps: ApiDeps,
-  userId: number,
-  service: Service,
-): Promise<ProbeResult & { connection: ConnectionJson }> {
+export async function testConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionTestJson> {
   const result = await connectorsOf(deps).testConnection(deps.db, userId, service);
   if (!result) throw new AppError('NOT_FOUND', `No ${service} connection to test: save one first`);
   const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));

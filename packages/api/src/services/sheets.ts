@@ -1,9 +1,9 @@
 import { type Service, type SheetDestination, sheetDestinations, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { SheetJson } from '../validators/answers/connections.ts';
+import type { SheetJson, SheetRemovedJson, SheetTestJson } from '../validators/answers/connections.ts';
 import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
-import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
+import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
 
 export const DEFAULT_SHEET_TABS: Record<Service, string> = { meta: 'Meta', ga4: 'GA4', shopify: 'Shopify' };
 
@@ -88,13 +88,13 @@ export async function saveSheet(
   return toJson(deps, row);
 }
 
-export async function removeSheet(deps: ApiDeps, userId: number): Promise<{ removed: true }> {
+export async function removeSheet(deps: ApiDeps, userId: number): Promise<SheetRemovedJson> {
   const [row] = await withTenant(deps.db, userId, (tx) => tx.delete(sheetDestinations).where(sql`true`).returning());
   if (!row) throw new AppError('NOT_FOUND', 'No Sheets destination to remove');
   return { removed: true };
 }
 
-export async function testSheet(deps: ApiDeps, userId: number): Promise<ProbeResult & { sheet: SheetJson }> {
+export async function testSheet(deps: ApiDeps, userId: number): Promise<SheetTestJson> {
   const result = await connectorsOf(deps).testSheet(deps.db, userId);
   if (!result) throw new AppError('NOT_FOUND', 'No Sheets destination to test: save one first');
   const sheet = await getSheet(deps, userId);

@@ -43,8 +43,10 @@ export type SheetJson = z.infer<typeof sheetJson>;
 
 /** A probe of the saved credential, worded for the user. */
 export const probeResultJson = z.strictObject({ ok: z.boolean(), status: connectionStatus, message: z.string() });
+export type ProbeResultJson = z.infer<typeof probeResultJson>;
 export const connectionTestJson = probeResultJson.extend({ connection: connectionJson });
 export type ConnectionTestJson = z.infer<typeof connectionTestJson>;
 export const sheetTestJson = probeResultJson.extend({ sheet: sheetJson });
 export type SheetTestJson = z.infer<typeof sheetTestJson>;
 export const sheetRemovedJson = z.strictObject({ removed: z.literal(true) });
+export type SheetRemovedJson = z.infer<typeof sheetRemovedJson>;
