@@ -11,7 +11,8 @@ import {
   viewerJson,
 } from '@kpi/api';
 import { z } from 'zod';
-import { type Answer, ROUTES, type RouteDoc } from './routes.ts';
+import type { Answer, RouteDoc } from './route-doc.ts';
+import { ROUTES } from './routes.ts';
 
 // Generated from the zod schemas the routes parse with and the services' answers are typed by, so the
 // document cannot drift from the code. Chosen over @fastify/swagger + fastify-type-provider-zod: the REST
