@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import { type ApiDeps, AppError } from '@kpi/api';
 import type { EnhancedScheduler } from '@kpi/scheduler';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiDeps } from './api-deps.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
@@ -48,6 +48,8 @@ export type AppOptions = {
   webDistDir?: string;
   /** The server's public origin, for OAuth redirect URIs (PUBLIC_URL); else taken from the request. */
   publicUrl?: string;
+  /** Sees every route as it is registered: the OpenAPI test compares the route table with the document. */
+  onRoute?: (route: RouteOptions) => void;
   /** Extra routes from the host (metrics, scheduler stats), registered with the rest. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
 };
@@ -72,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void (reply as FastifyReply).status(appError.status).send(appError.toBody());
     },
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   registerErrorHandling(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);

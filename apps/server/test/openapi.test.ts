@@ -1,137 +1,268 @@
+import type { ApiDeps } from '@kpi/api';
+import { connectorsPort, SecretBox } from '@kpi/connectors';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '../src/openapi/document.ts';
-import { createTestUser, startAppWithScheduler, type TestUser } from './support.ts';
+import { type Fakes, fakeSettings, startFakes } from '../../../packages/connectors/test/support.ts';
+import { startFlow } from './oauth-flow.ts';
+import { buildTestApp, createTestUser, startAppWithScheduler, type TestUser, testDeps } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
-type Operation = { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> };
+type Response = {
+  content?: { 'application/json': { schema: object } };
+  headers?: { Location?: { required: boolean } };
+};
+type Document = {
+  openapi: string;
+  components: Record<string, unknown>;
+  paths: Record<string, Record<string, { responses: Record<string, Response> }>>;
+};
 
-/** Checks a real answer against the document's schema for that path, method and status. */
-function conforms(path: string, method: string, response: LightMyRequestResponse): void {
-  const paths = openApiDocument.paths as unknown as Record<string, Record<string, Operation>>;
-  const operation = paths[path]?.[method];
-  expect(operation, `${method} ${path} is documented`).toBeDefined();
-  const documented = operation?.responses[String(response.statusCode)];
-  expect(documented, `${method} ${path} documents status ${response.statusCode}`).toBeDefined();
-  const schema = documented?.content?.['application/json'].schema;
-  if (!schema) return;
-  const validate = ajv.compile({ ...(schema as object), components: openApiDocument.components });
-  const body = response.json();
-  expect(validate(body), `${method} ${path} ${response.statusCode}: ${ajv.errorsText(validate.errors)}\n${response.body}`).toBe(
-    true,
-  );
-}
+const META_TOKEN = 'EAAG-openapi-pasted-token-1234';
+const SPREADSHEET = '1OpenApiSheetIdAbc';
 
-describe.each(BACKENDS)('OpenAPI document against real answers on %s', (backend) => {
+describe.each(BACKENDS)('OpenAPI document against the route table and real answers on %s', (backend) => {
   let database: TestDatabase;
+  let fakes: Fakes;
   let app: FastifyInstance;
+  let keyless: FastifyInstance;
   let stop: () => Promise<void>;
   let user: TestUser;
   let admin: TestUser;
+  let document: Document;
+  const registered: string[] = [];
+  /** `METHOD path` → the statuses whose answers were checked against the document. */
+  const checked = new Map<string, Set<number>>();
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
-    const started = await startAppWithScheduler(database);
-    ({ app, stop } = started);
+    fakes = await startFakes();
+    fakes.meta.tokens.add(META_TOKEN);
+    const settings = fakeSettings(fakes);
+    const box = SecretBox.fromBase64(Buffer.alloc(32, 5).toString('base64'));
+    const deps: ApiDeps = { ...testDeps(database), connectors: connectorsPort({ settings, box }) };
+    const collect = (route: RouteOptions) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') registered.push(`${method} ${route.url}`);
+    };
+    ({ app, stop } = await startAppWithScheduler(database, { deps, onRoute: collect }));
+    // Without SECRETS_KEY the port exists but cannot seal: saving a credential answers 503.
+    keyless = await buildTestApp(database, {
+      deps: { ...testDeps(database), connectors: connectorsPort({ settings }) },
+    });
     user = await createTestUser(database, 'openapi');
     admin = await createTestUser(database, 'openapi-admin', 'admin');
+    document = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
   });
   afterAll(async () => {
     await stop?.();
+    await keyless?.close();
+    await fakes?.close();
     await database?.dispose();
   });
 
-  it('is served at /api/openapi.json as OpenAPI 3.1 covering every REST path', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
-    expect(response.statusCode).toBe(200);
-    const document = response.json();
+  /** Checks a real answer against the document's entry for that method, path and status. */
+  function conforms(method: string, path: string, response: LightMyRequestResponse): LightMyRequestResponse {
+    const documented = document.paths[path]?.[method.toLowerCase()]?.responses[String(response.statusCode)];
+    expect(documented, `${method} ${path} documents status ${response.statusCode}: ${response.body}`).toBeDefined();
+    const key = `${method} ${path}`;
+    checked.set(key, (checked.get(key) ?? new Set()).add(response.statusCode));
+    if (documented?.headers?.Location) expect(response.headers.location, `${key} redirects`).toBeTruthy();
+    const schema = documented?.content?.['application/json'].schema;
+    if (!schema) return response;
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const validate = ajv.compile({ ...schema, components: document.components });
+    expect(validate(response.json()), `${key} ${response.statusCode}: ${ajv.errorsText(validate.errors)}\n${response.body}`).toBe(
+      true,
+    );
+    return response;
+  }
+
+  const call = (
+    target: FastifyInstance,
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    url: string,
+    who?: TestUser,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    target.inject({
+      method,
+      url,
+      headers: { ...(who?.auth ?? {}), ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+
+  it('is OpenAPI 3.1 and documents exactly the routes Fastify registered under /api/', () => {
     expect(document.openapi).toBe('3.1.0');
-    const routes = app.printRoutes({ commonPrefix: false });
-    for (const path of Object.keys(document.paths)) {
-      const fastifyPath = path.replace(/\{(\w+)\}/g, ':$1');
-      expect(routes.includes(fastifyPath.split('/').pop() ?? ''), `${path} is a real route`).toBe(true);
-    }
+    const toFastify = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${toFastify(path)}`),
+    );
+    const api = registered.filter((route) => route.split(' ')[1]?.startsWith('/api/'));
+    expect(api.length).toBeGreaterThanOrEqual(27);
+    expect(documented.filter((route) => route.includes(' /api/')).sort()).toEqual([...new Set(api)].sort());
+    // The health paths are documented too, and must exist.
+    for (const route of documented) expect(registered, `${route} is a real route`).toContain(route);
   });
 
-  it('describes every answer of the schedules, runs, KPI, token and auth paths', async () => {
-    const as = (who: TestUser) => ({ headers: who.auth });
-    conforms('/api/schedules', 'get', await app.inject({ method: 'GET', url: '/api/schedules', ...as(user) }));
-    conforms('/api/schedules', 'get', await app.inject({ method: 'GET', url: '/api/schedules' }));
-    conforms(
-      '/api/schedules/{service}',
-      'put',
-      await app.inject({
-        method: 'PUT',
-        url: '/api/schedules/ga4',
-        payload: { cron: '15 6 * * 1-5', timezone: 'Europe/Paris', enabled: true },
-        ...as(user),
-      }),
+  it('describes the answers of the auth, schedule, run, KPI, token and scheduler paths', async () => {
+    const signedIn = conforms(
+      'POST',
+      '/api/auth/login',
+      await call(app, 'POST', '/api/auth/login', undefined, { email: user.email, password: 'password-123' }),
     );
     conforms(
-      '/api/schedules/{service}',
-      'put',
-      await app.inject({ method: 'PUT', url: '/api/schedules/ga4', payload: { cron: 'nope' }, ...as(user) }),
+      'POST',
+      '/api/auth/login',
+      await call(app, 'POST', '/api/auth/login', undefined, { email: user.email, password: 'wrong' }),
     );
-    const run = await app.inject({ method: 'POST', url: '/api/schedules/meta/run', ...as(user) });
-    conforms('/api/schedules/{service}/run', 'post', run);
+    // A cookie-authenticated write from another site is refused before the route runs.
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+    const crossSite = await call(app, 'POST', '/api/auth/logout', undefined, undefined, {
+      cookie,
+      'sec-fetch-site': 'cross-site',
+    });
+    expect(conforms('POST', '/api/auth/logout', crossSite).statusCode).toBe(403);
+    conforms('POST', '/api/auth/logout', await call(app, 'POST', '/api/auth/logout', undefined, undefined, { cookie }));
+    conforms('GET', '/api/auth/me', await call(app, 'GET', '/api/auth/me', user));
+    conforms('GET', '/api/auth/me', await call(app, 'GET', '/api/auth/me'));
+
+    conforms('GET', '/api/schedules', await call(app, 'GET', '/api/schedules', user));
+    conforms('GET', '/api/schedules', await call(app, 'GET', '/api/schedules'));
     conforms(
-      '/api/schedules/{service}/run',
-      'post',
-      await app.inject({ method: 'POST', url: '/api/schedules/meta/run', ...as(user) }),
-    );
-    conforms(
+      'GET',
       '/api/schedules/preview',
-      'get',
-      await app.inject({ method: 'GET', url: '/api/schedules/preview?cron=0%202%20*%20*%20*&timezone=UTC' }),
+      await call(app, 'GET', '/api/schedules/preview?cron=0%202%20*%20*%20*&timezone=UTC'),
     );
+    conforms('GET', '/api/schedules/preview', await call(app, 'GET', '/api/schedules/preview?cron=nope&timezone=UTC'));
+    const put = '/api/schedules/{service}';
+    conforms(
+      'PUT',
+      put,
+      await call(app, 'PUT', '/api/schedules/ga4', user, { cron: '15 6 * * 1-5', timezone: 'Europe/Paris', enabled: true }),
+    );
+    conforms('PUT', put, await call(app, 'PUT', '/api/schedules/ga4', user, { cron: 'nope' }));
+    conforms('PUT', put, await call(app, 'PUT', '/api/schedules/ga4', user, 'cron=x', { 'content-type': 'text/plain' }));
+    conforms('PUT', put, await call(app, 'PUT', '/api/schedules/ga4', user, { cron: 'x'.repeat(70_000) }));
+
+    const run = conforms('POST', '/api/schedules/{service}/run', await call(app, 'POST', '/api/schedules/meta/run', user));
+    // 409 while the first is still queued or running, 200 if the scheduler already finished it: both are documented.
+    conforms('POST', '/api/schedules/{service}/run', await call(app, 'POST', '/api/schedules/meta/run', user));
+    conforms('POST', '/api/schedules/{service}/run', await call(app, 'POST', '/api/schedules/tiktok/run', user));
     const runId = Number((run.json().data.jobId as string).slice(4));
-    for (let i = 0; i < 100; i++) {
-      const status = (await app.inject({ method: 'GET', url: `/api/runs/${runId}`, ...as(user) })).json().data.status;
-      if (status === 'succeeded') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    conforms('/api/runs', 'get', await app.inject({ method: 'GET', url: '/api/runs?limit=5', ...as(user) }));
-    conforms('/api/runs/{id}', 'get', await app.inject({ method: 'GET', url: `/api/runs/${runId}`, ...as(user) }));
-    conforms('/api/runs/{id}', 'get', await app.inject({ method: 'GET', url: `/api/runs/${runId}`, ...as(admin) }));
-    conforms('/api/runs/stats', 'get', await app.inject({ method: 'GET', url: '/api/runs/stats', ...as(user) }));
-    conforms('/api/kpis', 'get', await app.inject({ method: 'GET', url: '/api/kpis', ...as(user) }));
-    const created = await app.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'reporting' }, ...as(user) });
-    conforms('/api/tokens', 'post', created);
-    conforms('/api/tokens', 'get', await app.inject({ method: 'GET', url: '/api/tokens', ...as(user) }));
-    conforms(
-      '/api/tokens/{id}',
-      'delete',
-      await app.inject({ method: 'DELETE', url: `/api/tokens/${created.json().data.apiToken.id}`, ...as(user) }),
-    );
-    conforms('/api/tokens/{id}', 'delete', await app.inject({ method: 'DELETE', url: '/api/tokens/999999', ...as(user) }));
-    conforms('/api/auth/me', 'get', await app.inject({ method: 'GET', url: '/api/auth/me', ...as(user) }));
-    conforms(
-      '/api/auth/login',
-      'post',
-      await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: 'password-123' } }),
-    );
-    conforms(
-      '/api/auth/login',
-      'post',
-      await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: 'wrong' } }),
-    );
-    conforms('/api/auth/logout', 'post', await app.inject({ method: 'POST', url: '/api/auth/logout' }));
-    conforms('/api/scheduler/stats', 'get', await app.inject({ method: 'GET', url: '/api/scheduler/stats', ...as(admin) }));
-    conforms('/api/scheduler/stats', 'get', await app.inject({ method: 'GET', url: '/api/scheduler/stats', ...as(user) }));
+    await waitFor(async () => (await call(app, 'GET', `/api/runs/${runId}`, user)).json().data.status === 'succeeded');
+    conforms('GET', '/api/runs', await call(app, 'GET', '/api/runs?limit=5', user));
+    conforms('GET', '/api/runs', await call(app, 'GET', '/api/runs?limit=0', user));
+    conforms('GET', '/api/runs/{id}', await call(app, 'GET', `/api/runs/${runId}`, user));
+    conforms('GET', '/api/runs/{id}', await call(app, 'GET', `/api/runs/${runId}`, admin));
+    conforms('GET', '/api/runs/stats', await call(app, 'GET', '/api/runs/stats', user));
+    conforms('GET', '/api/runs/stats', await call(app, 'GET', '/api/runs/stats'));
+    const kpis = conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis', user));
+    expect(kpis.json().data.length).toBeGreaterThan(0);
+    conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis'));
+
+    const created = conforms('POST', '/api/tokens', await call(app, 'POST', '/api/tokens', user, { name: 'reporting' }));
+    conforms('POST', '/api/tokens', await call(app, 'POST', '/api/tokens', user, { name: '' }));
+    conforms('GET', '/api/tokens', await call(app, 'GET', '/api/tokens', user));
+    conforms('GET', '/api/tokens', await call(app, 'GET', '/api/tokens'));
+    conforms('DELETE', '/api/tokens/{id}', await call(app, 'DELETE', `/api/tokens/${created.json().data.apiToken.id}`, user));
+    conforms('DELETE', '/api/tokens/{id}', await call(app, 'DELETE', '/api/tokens/999999', user));
+    conforms('GET', '/api/scheduler/stats', await call(app, 'GET', '/api/scheduler/stats', admin));
+    conforms('GET', '/api/scheduler/stats', await call(app, 'GET', '/api/scheduler/stats', user));
+    conforms('GET', '/api/openapi.json', await call(app, 'GET', '/api/openapi.json'));
   });
 
-  it('would catch a drift: a body missing a documented field fails validation', () => {
-    const schema = (
-      openApiDocument.paths['/api/schedules'].get.responses['200'].content['application/json'] as { schema: object }
-    ).schema;
-    const validate = ajv.compile({ ...schema, components: openApiDocument.components });
-    const drifted = { success: true, data: [{ id: 1, service: 'meta', cron: '0 2 * * *', enabled: true, timezone: 'UTC' }] };
-    expect(validate(drifted)).toBe(false);
+  it('describes the answers of the connections, sheets and OAuth paths', async () => {
+    const one = '/api/connections/{service}';
+    conforms('GET', '/api/connections', await call(app, 'GET', '/api/connections', user));
+    conforms('GET', '/api/connections', await call(app, 'GET', '/api/connections'));
+    const credential = { kind: 'access_token', access_token: META_TOKEN };
+    conforms('PUT', one, await call(app, 'PUT', '/api/connections/meta', user, { account_id: 'act_1234', credential }));
+    conforms('PUT', one, await call(app, 'PUT', '/api/connections/meta', user, { account_id: 'act_1234', user_id: 1 }));
+    conforms('PUT', one, await call(keyless, 'PUT', '/api/connections/meta', user, { account_id: 'act_1234', credential }));
+    const tested = conforms('POST', `${one}/test`, await call(app, 'POST', '/api/connections/meta/test', user));
+    expect(tested.json().data.ok).toBe(true);
+    conforms('POST', `${one}/test`, await call(app, 'POST', '/api/connections/ga4/test', user));
+    conforms('GET', '/api/connections', await call(app, 'GET', '/api/connections', user));
+    conforms('DELETE', one, await call(app, 'DELETE', '/api/connections/meta', user));
+    conforms('DELETE', one, await call(app, 'DELETE', '/api/connections/meta', user));
+
+    const start = '/api/connections/{service}/oauth/start';
+    conforms('GET', start, await call(app, 'GET', '/api/connections/shopify/oauth/start?account_id=my-shop.myshopify.com', user));
+    conforms('GET', start, await call(app, 'GET', '/api/connections/shopify/oauth/start?account_id=evil.example', user));
+    conforms('GET', '/api/oauth/callback', await call(app, 'GET', '/api/oauth/callback?state=forged&code=x', user));
+    // The user declined at the provider: the callback sends the browser back to the UI with the reason.
+    const flow = await startFlow(app, user, '/api/connections/meta/oauth/start?account_id=act_99');
+    const declined = await call(app, 'GET', `/api/oauth/callback?state=${flow.state}&error=access_denied`, user, undefined, {
+      cookie: flow.cookie,
+    });
+    expect(conforms('GET', '/api/oauth/callback', declined).headers.location).toMatch(/^\/connections\?error=/);
+
+    conforms('GET', '/api/sheets', await call(app, 'GET', '/api/sheets', user));
+    conforms('GET', '/api/sheets', await call(app, 'GET', '/api/sheets'));
+    conforms('POST', '/api/sheets/test', await call(app, 'POST', '/api/sheets/test', user));
+    conforms('DELETE', '/api/sheets', await call(app, 'DELETE', '/api/sheets', user));
+    fakes.sheets.addSpreadsheet(SPREADSHEET, ['Meta', 'GA4', 'Shopify']);
+    const sheet = {
+      spreadsheet_id: SPREADSHEET,
+      credential: { kind: 'oauth_refresh', refresh_token: fakes.google.issueRefreshToken() },
+    };
+    conforms('PUT', '/api/sheets', await call(app, 'PUT', '/api/sheets', user, sheet));
+    conforms('PUT', '/api/sheets', await call(app, 'PUT', '/api/sheets', user, { spreadsheet_id: 'short' }));
+    conforms('PUT', '/api/sheets', await call(keyless, 'PUT', '/api/sheets', admin, sheet));
+    conforms('GET', '/api/sheets', await call(app, 'GET', '/api/sheets', user));
+    conforms('POST', '/api/sheets/test', await call(app, 'POST', '/api/sheets/test', user));
+    conforms('DELETE', '/api/sheets', await call(app, 'DELETE', '/api/sheets', user));
+    conforms(
+      'GET',
+      '/api/sheets/oauth/start',
+      await call(app, 'GET', `/api/sheets/oauth/start?spreadsheet_id=${SPREADSHEET}`, user),
+    );
+    conforms('GET', '/api/sheets/oauth/start', await call(app, 'GET', '/api/sheets/oauth/start?spreadsheet_id=x', user));
+  });
+
+  it('checked a success and an error answer of every documented /api/ route', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      if (!path.startsWith('/api/')) continue;
+      for (const method of Object.keys(operations)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        const statuses = [...(checked.get(key) ?? [])];
+        expect(
+          statuses.some((status) => status < 400),
+          `${key} had a success checked`,
+        ).toBe(true);
+        // This document itself has no error answer a test can reach without breaking the server.
+        if (path !== '/api/openapi.json')
+          expect(
+            statuses.some((status) => status >= 400),
+            `${key} had an error checked`,
+          ).toBe(true);
+      }
+    }
+  });
+
+  it('would catch a drift: a real answer missing a documented field fails validation', async () => {
+    const schema = document.paths['/api/schedules']?.get?.responses['200']?.content?.['application/json'].schema as object;
+    const validate = ajv.compile({ ...schema, components: document.components });
+    const real = (await call(app, 'GET', '/api/schedules', user)).json();
+    expect(validate(real)).toBe(true);
+    const { next_run_at: _dropped, ...drifted } = real.data[0];
+    expect(validate({ ...real, data: [drifted, ...real.data.slice(1)] })).toBe(false);
+    // An error body without its code fails too.
+    const errorSchema = ajv.compile({ $ref: '#/components/schemas/Error', components: document.components });
+    expect(errorSchema({ success: false, error: { message: 'x' } })).toBe(false);
   });
 });
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('condition not met in time');
+}

@@ -5,7 +5,7 @@ import { sql } from '@kpi/db';
 import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildApp } from '../src/app.ts';
+import { type AppOptions, buildApp } from '../src/app.ts';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -36,6 +36,7 @@ export async function buildTestApp(
     publicUrl?: string | null;
     /** The app's logger (a test capturing log lines passes createLogger with a destination). */
     log?: Logger;
+    onRoute?: AppOptions['onRoute'];
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -56,6 +57,7 @@ export async function buildTestApp(
     extend: options.extend,
     ...(options.engine ? { scheduler: options.engine } : {}),
     publicUrl: options.publicUrl === null ? undefined : (options.publicUrl ?? TEST_PUBLIC_URL),
+    onRoute: options.onRoute,
   });
 }
 
@@ -74,7 +76,10 @@ export async function createTestUser(database: Database, prefix = 'user', role: 
 }
 
 /** The app with a real scheduler (sample connectors, fast polling) wired as main.ts wires them. */
-export async function startAppWithScheduler(database: Database): Promise<{
+export async function startAppWithScheduler(
+  database: Database,
+  options: { deps?: ApiDeps; onRoute?: AppOptions['onRoute'] } = {},
+): Promise<{
   app: FastifyInstance;
   scheduler: EnhancedScheduler;
   stop: () => Promise<void>;
@@ -86,7 +91,11 @@ export async function startAppWithScheduler(database: Database): Promise<{
     handlers: sampleRegistry(),
     pollIntervalMs: 100,
   });
-  const app = await buildTestApp(database, { engine: scheduler });
+  const app = await buildTestApp(database, {
+    engine: scheduler,
+    ...(options.deps ? { deps: options.deps } : {}),
+    onRoute: options.onRoute,
+  });
   await scheduler.start();
   return {
     app,

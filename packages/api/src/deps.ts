@@ -1,5 +1,6 @@
 import type { Db } from '@kpi/db';
 import type { ConnectorsPort } from './services/connections-port.ts';
+import type { SchedulerStatsJson, ViewerJson } from './validators/answers/account.ts';
 
 type LogFn = (object: Record<string, unknown>, message?: string) => void;
 /** The slice of a pino logger the services use. */
@@ -36,8 +37,8 @@ export type ApiDeps = Readonly<{
   /** Sealing credentials, "test connection" and OAuth; absent on a server built without connectors. */
   connectors?: ConnectorsPort;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
-  schedulerStats?: () => Record<string, unknown>;
+  schedulerStats?: () => SchedulerStatsJson;
 }>;
 
 /** The caller, as resolved from a session cookie or an API token. */
-export type Viewer = { id: number; email: string; role: 'admin' | 'user' };
+export type Viewer = ViewerJson;

@@ -1,4 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { ErrorBody } from './validators/answers/common.ts';
 
 /** Every failure a caller can see, with its HTTP status and tRPC code in one place. */
 const ERROR_CODES = {
@@ -21,6 +22,8 @@ const ERROR_CODES = {
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+/** Every code, for the error body's schema. */
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 export class AppError extends Error {
   override readonly name = 'AppError';
@@ -41,7 +44,7 @@ export class AppError extends Error {
   }
 
   /** The body every REST error answers with. */
-  toBody(): { success: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+  toBody(): ErrorBody {
     return {
       success: false,
       error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },

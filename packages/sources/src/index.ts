@@ -5,7 +5,8 @@
  * one fake and its tests, plus the SQL CHECK constraints on `service` columns (a migration), which the
  * database keeps as its own guard; a test checks that they list the same ids as this registry.
  */
-export type CredentialKind = 'access_token' | 'oauth_refresh' | 'service_account';
+export const CREDENTIAL_KINDS = ['access_token', 'oauth_refresh', 'service_account'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 export type OAuthProvider = 'google' | 'meta' | 'shopify';
 
 export type AccountIdRule = {

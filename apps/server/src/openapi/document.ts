@@ -1,246 +1,172 @@
-import { ok, ref, schemas } from './schemas.ts';
+import {
+  apiTokenJson,
+  connectionJson,
+  errorBody,
+  kpiJson,
+  previewJson,
+  runJson,
+  scheduleJson,
+  serviceStatsJson,
+  sheetJson,
+  viewerJson,
+} from '@kpi/api';
+import { z } from 'zod';
+import type { Answer, RouteDoc } from './route-doc.ts';
+import { ROUTES } from './routes.ts';
 
-const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...json(ref('Error')) });
-const errors = {
-  '400': error('Invalid input: bad cron, time zone, service or body'),
-  '401': error('No credential, or an unknown, expired or revoked one'),
-  '413': error('Body over the limit'),
-  '429': error('Rate limited; see Retry-After'),
-  '500': error('Internal error (no detail is given)'),
-};
-const serviceParam = { name: 'service', in: 'path', required: true, schema: ref('Service') };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-const authed = [{ bearerAuth: [] }, { cookieAuth: [] }];
+// Generated from the zod schemas the routes parse with and the services' answers are typed by, so the
+// document cannot drift from the code. Chosen over @fastify/swagger + fastify-type-provider-zod: the REST
+// shims keep their handler code unchanged, their answers are not re-serialised through fast-json-stringify
+// (which would silently drop or coerce fields of the byte-exact seed shapes), and the same schemas are
+// importable by the browser from @kpi/api.
 
-/** The OpenAPI 3.1 description of the REST paths, served at /api/openapi.json and checked against real answers in tests. */
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'KPI sync scheduler REST API',
-    version: '1.0.0',
-    description:
-      'Per-user cron schedules for the meta, ga4 and shopify syncs. Every path except login, health and preview needs a ' +
-      'Bearer API token or the session cookie. The same operations exist over tRPC at /trpc.',
-  },
-  servers: [{ url: '/' }],
-  components: {
-    schemas,
-    securitySchemes: {
-      bearerAuth: {
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An API token (kpi_...) from the UI or `pnpm cli token:create`',
-      },
-      cookieAuth: { type: 'apiKey', in: 'cookie', name: 'kpi_session' },
+type JsonSchema = Record<string, unknown>;
+
+/** The shared shapes, named: each becomes #/components/schemas/<id> wherever an answer uses it. */
+const components = z.registry<{ id: string }>();
+components.add(scheduleJson, { id: 'Schedule' });
+components.add(previewJson, { id: 'Preview' });
+components.add(runJson, { id: 'Run' });
+components.add(serviceStatsJson, { id: 'ServiceStats' });
+components.add(kpiJson, { id: 'Kpi' });
+components.add(apiTokenJson, { id: 'ApiToken' });
+components.add(viewerJson, { id: 'User' });
+components.add(connectionJson, { id: 'Connection' });
+components.add(sheetJson, { id: 'Sheet' });
+components.add(errorBody, { id: 'Error' });
+
+const componentSchemas: Record<string, JsonSchema> = {};
+
+/** zod puts the named shapes under $defs of each schema: move them to the components and point there. */
+function hoist(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, $defs, ...rest } = schema;
+  for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+    componentSchemas[id] = repoint(definition) as JsonSchema;
+  }
+  return repoint(rest) as JsonSchema;
+}
+
+function repoint(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(repoint);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === '$ref' && typeof inner === 'string' ? inner.replace('#/$defs/', '#/components/schemas/') : repoint(inner),
+    ]),
+  );
+}
+
+const answerSchema = (schema: z.ZodType) => hoist(z.toJSONSchema(schema, { metadata: components, target: 'draft-2020-12' }));
+// Inputs as the caller sends them (before defaults and transforms), hence io: 'input'.
+const inputSchema = (schema: z.ZodType) =>
+  hoist(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }));
+
+const errorAnswer = (description: string): Answer => ({ description, body: errorBody });
+
+/** The errors every route can give, by what it takes: a credential, input, a body. */
+function commonErrors(route: RouteDoc): Record<number, Answer> {
+  const takesInput = Boolean(route.params || route.query || route.body);
+  const changes = route.method !== 'get';
+  const errors: Record<number, Answer> = {};
+  if (takesInput) errors[400] = errorAnswer('Invalid input: a path parameter, query field or body field');
+  if (route.auth) errors[401] = errorAnswer('No credential, or an unknown, expired or revoked one');
+  if (changes) {
+    errors[403] = errorAnswer('Cross-site or cross-origin request refused');
+    errors[413] = errorAnswer('Body over the limit');
+    errors[415] = errorAnswer('Body not sent as application/json');
+  }
+  errors[429] = errorAnswer('Rate limited; see Retry-After');
+  errors[500] = errorAnswer('Internal error (no detail is given)');
+  return errors;
+}
+
+function response(answer: Answer, status: number): JsonSchema {
+  if (answer.redirect) {
+    return {
+      description: answer.description,
+      headers: { Location: { required: true, schema: { type: 'string' }, description: 'Where the browser goes next' } },
+    };
+  }
+  // Every status of 400 and over answers the error body, whether or not the entry names a schema.
+  const body = answer.body ?? (status >= 400 ? errorBody : undefined);
+  return {
+    description: answer.description,
+    ...(body ? { content: { 'application/json': { schema: answerSchema(body) } } } : {}),
+  };
+}
+
+function parameters(route: RouteDoc): JsonSchema[] {
+  const list: JsonSchema[] = [];
+  for (const [place, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const json = inputSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, property] of Object.entries(json.properties ?? {})) {
+      list.push({ name, in: place, required: place === 'path' || (json.required ?? []).includes(name), schema: property });
+    }
+  }
+  return list;
+}
+
+function operation(route: RouteDoc): JsonSchema {
+  const answers: Record<number, Answer> = { ...commonErrors(route), ...route.answers };
+  const responses = Object.fromEntries(
+    Object.entries(answers)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([status, answer]) => [status, response(answer, Number(status))]),
+  );
+  const params = parameters(route);
+  return {
+    summary: route.summary,
+    ...(route.auth ? {} : { security: [] }),
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(route.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(route.body) } } } }
+      : {}),
+    responses,
+  };
+}
+
+function buildDocument() {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of ROUTES) paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
+  paths['/healthz'] = { get: { summary: 'Alive', security: [], responses: { 200: { description: 'Alive' } } } };
+  paths['/readyz'] = {
+    get: {
+      summary: 'Database reachable, schema present, scheduler started',
+      security: [],
+      responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready; the body says which part' } },
     },
-  },
-  security: authed,
-  paths: {
-    '/api/schedules': {
-      get: {
-        summary: "The caller's three schedules (missing ones are created with the defaults)",
-        responses: { '200': { description: 'Schedules', ...json(ok({ type: 'array', items: ref('Schedule') })) }, ...errors },
-      },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'KPI sync scheduler REST API',
+      version: '1.0.0',
+      description:
+        'Per-user cron schedules for the meta, ga4 and shopify syncs, their runs, KPI figures, connections and the ' +
+        'Google Sheets destination. Every path except sign-in, health and preview needs a Bearer API token or the ' +
+        'session cookie. The same operations exist over tRPC at /trpc.',
     },
-    '/api/schedules/{service}': {
-      put: {
-        summary: "Create or change the caller's schedule for one service",
-        parameters: [serviceParam],
-        requestBody: { required: true, ...json(ref('ScheduleUpdate')) },
-        responses: { '200': { description: 'The saved schedule', ...json(ok(ref('Schedule'))) }, ...errors },
-      },
-    },
-    '/api/schedules/{service}/run': {
-      post: {
-        summary: 'Queue a sync now',
-        parameters: [serviceParam],
-        responses: {
-          '200': { description: 'Queued', ...json(ref('RunEnqueued')) },
-          '409': error('A run of this service is already queued or running (details.jobId)'),
-          ...errors,
+    servers: [{ url: '/' }],
+    components: {
+      schemas: componentSchemas,
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (kpi_...) from the UI or `pnpm cli token:create`',
         },
+        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'kpi_session' },
       },
     },
-    '/api/schedules/preview': {
-      get: {
-        summary: 'The next fires of a cron in a zone, as the engine computes them',
-        security: [],
-        parameters: [
-          { name: 'cron', in: 'query', required: true, schema: { type: 'string' } },
-          { name: 'timezone', in: 'query', required: true, schema: { type: 'string' } },
-          { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
-          { name: 'count', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 5 } },
-        ],
-        responses: { '200': { description: 'Fire instants (UTC)', ...json(ok(ref('Preview'))) }, ...errors },
-      },
-    },
-    '/api/runs': {
-      get: {
-        summary: "The caller's runs, newest first",
-        parameters: [
-          { name: 'service', in: 'query', schema: ref('Service') },
-          {
-            name: 'status',
-            in: 'query',
-            schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'skipped'] },
-          },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-          {
-            name: 'cursor',
-            in: 'query',
-            schema: { type: 'integer', minimum: 1 },
-            description: 'nextCursor of the previous page',
-          },
-        ],
-        responses: {
-          '200': {
-            description: 'A page of runs',
-            ...json(
-              ok({
-                type: 'object',
-                additionalProperties: false,
-                required: ['items', 'nextCursor'],
-                properties: { items: { type: 'array', items: ref('Run') }, nextCursor: { type: ['integer', 'null'] } },
-              }),
-            ),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/api/runs/stats': {
-      get: {
-        summary: 'Per-service figures over the caller’s runs',
-        responses: {
-          '200': { description: 'One entry per service', ...json(ok({ type: 'array', items: ref('ServiceStats') })) },
-          ...errors,
-        },
-      },
-    },
-    '/api/runs/{id}': {
-      get: {
-        summary: 'One of the caller’s runs',
-        parameters: [idParam],
-        responses: {
-          '200': { description: 'The run', ...json(ok(ref('Run'))) },
-          '404': error('No such run of the caller'),
-          ...errors,
-        },
-      },
-    },
-    '/api/kpis': {
-      get: {
-        summary: 'The latest KPI snapshot per service',
-        responses: { '200': { description: 'Snapshots', ...json(ok({ type: 'array', items: ref('Kpi') })) }, ...errors },
-      },
-    },
-    '/api/tokens': {
-      get: {
-        summary: "The caller's API tokens (never the secret)",
-        responses: { '200': { description: 'Tokens', ...json(ok({ type: 'array', items: ref('ApiToken') })) }, ...errors },
-      },
-      post: {
-        summary: 'Create an API token; the raw token is in this answer only',
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            additionalProperties: false,
-            required: ['name'],
-            properties: { name: { type: 'string', maxLength: 100 } },
-          }),
-        },
-        responses: {
-          '201': {
-            description: 'Created',
-            ...json(
-              ok({
-                type: 'object',
-                additionalProperties: false,
-                required: ['token', 'apiToken'],
-                properties: { token: { type: 'string', pattern: '^kpi_' }, apiToken: ref('ApiToken') },
-              }),
-            ),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/api/tokens/{id}': {
-      delete: {
-        summary: 'Revoke one of the caller’s tokens',
-        parameters: [idParam],
-        responses: {
-          '200': { description: 'Revoked', ...json(ok(ref('ApiToken'))) },
-          '404': error('No such token of the caller'),
-          ...errors,
-        },
-      },
-    },
-    '/api/auth/login': {
-      post: {
-        summary: 'Sign in; sets the kpi_session cookie',
-        security: [],
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            additionalProperties: false,
-            required: ['email', 'password'],
-            properties: { email: { type: 'string' }, password: { type: 'string' } },
-          }),
-        },
-        responses: {
-          '200': {
-            description: 'Signed in',
-            ...json(ok({ type: 'object', additionalProperties: false, required: ['user'], properties: { user: ref('User') } })),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/api/auth/logout': {
-      post: {
-        summary: 'Sign out (ends the session on the server)',
-        security: [],
-        responses: {
-          '200': {
-            description: 'Signed out',
-            ...json({ type: 'object', required: ['success'], properties: { success: { const: true } } }),
-          },
-        },
-      },
-    },
-    '/api/auth/me': {
-      get: {
-        summary: 'Who the credential belongs to',
-        responses: {
-          '200': {
-            description: 'The caller',
-            ...json(ok({ type: 'object', additionalProperties: false, required: ['user'], properties: { user: ref('User') } })),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/api/scheduler/stats': {
-      get: {
-        summary: "This instance's scheduler figures (administrators only)",
-        responses: {
-          '200': { description: 'Figures', ...json(ok({ type: 'object' })) },
-          '403': error('Not an administrator'),
-          ...errors,
-        },
-      },
-    },
-    '/healthz': { get: { summary: 'Alive', security: [], responses: { '200': { description: 'Alive' } } } },
-    '/readyz': {
-      get: {
-        summary: 'Database reachable, schema present, scheduler started',
-        security: [],
-        responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready; the body says which part' } },
-      },
-    },
-  },
-} as const;
+    security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+    paths,
+  };
+}
+
+/** The OpenAPI 3.1 description of the REST paths, served at /api/openapi.json; built once, at start. */
+export const openApiDocument = buildDocument();

@@ -3,27 +3,21 @@ import { z } from 'zod';
 import { API_TOKEN_PREFIX, hashSecret, isWellFormedSecret, newSecret } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { ApiTokenJson, TokenCreatedJson } from '../validators/answers/account.ts';
 
 export const tokenCreateInput = z.strictObject({
   name: z.string().trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
 });
 export const tokenIdInput = z.strictObject({ id: z.number().int().positive() });
 
-export type ApiTokenJson = {
-  id: number;
-  name: string;
-  prefix: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-};
+export type { ApiTokenJson };
 
 /** Creates a token; the raw value is returned this once and only its hash is stored. */
 export async function createApiToken(
   deps: Pick<ApiDeps, 'db'>,
   userId: number,
   raw: z.input<typeof tokenCreateInput>,
-): Promise<{ token: string; apiToken: ApiTokenJson }> {
+): Promise<TokenCreatedJson> {
   const input = tokenCreateInput.parse(raw);
   const token = newSecret(API_TOKEN_PREFIX);
   const [row] = await withTenant(deps.db, userId, (tx) =>

@@ -1,8 +1,9 @@
-import type { ConnectionStatus, CredentialKind, Db, Service } from '@kpi/db';
+import type { CredentialKind, Db, Service } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { ProbeResultJson } from '../validators/answers/connections.ts';
 
-export type ProbeResult = { ok: boolean; status: ConnectionStatus; message: string };
+export type ProbeResult = ProbeResultJson;
 
 import type { OAuthProvider } from '@kpi/sources';
 

@@ -1,37 +1,12 @@
-import {
-  type Connection,
-  type ConnectionStatus,
-  type CredentialKind,
-  connections,
-  eq,
-  SERVICES,
-  type Service,
-  sql,
-  withTenant,
-} from '@kpi/db';
+import { type Connection, connections, eq, SERVICES, type Service, sql, withTenant } from '@kpi/db';
 import { credentialKindsOf, providerOf } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/connections.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
-import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
+import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
 
-/** A connection as the API shows it: never the secret, only that there is one. */
-export type ConnectionJson = {
-  service: Service;
-  /** `live` syncs the user's account; `sample` (no connection) produces labelled sample figures. */
-  mode: 'live' | 'sample';
-  account_id: string | null;
-  credential_kind: CredentialKind | null;
-  has_secret: boolean;
-  status: ConnectionStatus | null;
-  last_checked_at: string | null;
-  last_error: string | null;
-  token_expires_at: string | null;
-  conversion_action_types: string[] | null;
-  updated_at: string | null;
-  /** The operator configured this provider's OAuth client: the UI can offer "Connect with …". */
-  oauth_available: boolean;
-};
+export type { ConnectionJson };
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
@@ -139,11 +114,7 @@ export async function removeConnection(deps: ApiDeps, userId: number, service: S
   return toJson(deps, service, undefined);
 }
 
-export async function testConnection(
-  deps: ApiDeps,
-  userId: number,
-  service: Service,
-): Promise<ProbeResult & { connection: ConnectionJson }> {
+export async function testConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionTestJson> {
   const result = await connectorsOf(deps).testConnection(deps.db, userId, service);
   if (!result) throw new AppError('NOT_FOUND', `No ${service} connection to test: save one first`);
   const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));

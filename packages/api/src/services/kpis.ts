@@ -1,15 +1,8 @@
 import { kpiSnapshots, queryRows, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
+import type { KpiJson } from '../validators/answers/runs.ts';
 
-export type KpiJson = {
-  service: Service;
-  date: string;
-  metrics: Record<string, number | string>;
-  source: string;
-  /** True for generated sample figures (no real connector for this source yet). */
-  sample: boolean;
-  updated_at: string;
-};
+export type { KpiJson };
 
 /** The newest snapshot per service. */
 export async function latestKpis(deps: ApiDeps, userId: number): Promise<KpiJson[]> {

@@ -1,5 +1,6 @@
 import { runsAhead } from '@kpi/cron';
 import type { ApiDeps } from '../deps.ts';
+import type { PreviewJson } from '../validators/answers/schedules.ts';
 import { type SchedulePreviewInput, schedulePreviewInput } from '../validators/schedule.ts';
 import { assertUsableCron } from './validate-schedule.ts';
 
@@ -8,10 +9,7 @@ import { assertUsableCron } from './validate-schedule.ts';
  * `count`, and only those within the look-ahead validation uses (LOOKAHEAD_YEARS), so that a public
  * caller cannot make the server search the calendar for years.
  */
-export function previewSchedule(
-  deps: Pick<ApiDeps, 'clock' | 'settings'>,
-  raw: SchedulePreviewInput,
-): { cron: string; timezone: string; from: string; runs: string[] } {
+export function previewSchedule(deps: Pick<ApiDeps, 'clock' | 'settings'>, raw: SchedulePreviewInput): PreviewJson {
   const input = schedulePreviewInput.parse(raw);
   const from = input.from ? new Date(input.from) : deps.clock();
   assertUsableCron(input.cron, input.timezone, deps.settings.minIntervalSeconds, from);

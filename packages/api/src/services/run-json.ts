@@ -1,24 +1,8 @@
-import type { JobRun, RunStatus, RunTrigger, Service } from '@kpi/db';
+import type { JobRun } from '@kpi/db';
+import type { RunJson } from '../validators/answers/runs.ts';
 import { jobIdOf } from './run-schedule.ts';
 
-export type RunJson = {
-  id: number;
-  jobId: string;
-  service: Service;
-  trigger: RunTrigger;
-  scheduled_for: string;
-  status: RunStatus;
-  attempt: number;
-  max_attempts: number;
-  run_after: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  error: string | null;
-  error_class: string | null;
-  result: unknown;
-  created_at: string;
-};
+export type { RunJson };
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 

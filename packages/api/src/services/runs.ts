@@ -1,15 +1,12 @@
 import { and, desc, eq, jobRuns, lt, queryRows, SERVICES, type Service, sql, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { RunPageJson, ServiceStats } from '../validators/answers/runs.ts';
 import { type RunsListInput, runsListInput } from '../validators/runs.ts';
 import { type RunJson, toRunJson } from './run-json.ts';
 
 /** The user's runs, newest first, a page at a time (keyset on id, so pages stay stable while runs arrive). */
-export async function listRuns(
-  deps: ApiDeps,
-  userId: number,
-  raw: RunsListInput,
-): Promise<{ items: RunJson[]; nextCursor: number | null }> {
+export async function listRuns(deps: ApiDeps, userId: number, raw: RunsListInput): Promise<RunPageJson> {
   const input = runsListInput.parse(raw);
   const rows = await withTenant(deps.db, userId, (tx) =>
     tx
@@ -37,15 +34,7 @@ export async function getRun(deps: ApiDeps, userId: number, id: number): Promise
   return toRunJson(row);
 }
 
-export type ServiceStats = {
-  service: Service;
-  last_success_at: string | null;
-  last_failure_at: string | null;
-  success_rate: number | null;
-  average_duration_ms: number | null;
-  next_run_at: string | null;
-  runs_total: number;
-};
+export type { ServiceStats };
 
 /** Per-service figures over the user's finished runs, with the schedule's next fire. */
 export async function runStats(deps: ApiDeps, userId: number): Promise<ServiceStats[]> {

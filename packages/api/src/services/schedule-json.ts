@@ -1,17 +1,7 @@
-import type { JobSchedule, Service } from '@kpi/db';
+import type { JobSchedule } from '@kpi/db';
+import type { ScheduleJson } from '../validators/answers/schedules.ts';
 
-/** The seed's schedule shape; timestamps are ISO-8601 UTC strings or null. */
-export type ScheduleJson = {
-  id: number;
-  service: Service;
-  cron: string;
-  enabled: boolean;
-  timezone: string;
-  last_run_at: string | null;
-  next_run_at: string | null;
-  created_at: string;
-  updated_at: string;
-};
+export type { ScheduleJson };
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 

@@ -1,31 +1,12 @@
-import {
-  type ConnectionStatus,
-  type CredentialKind,
-  type Service,
-  type SheetDestination,
-  sheetDestinations,
-  sql,
-  withTenant,
-} from '@kpi/db';
+import { type Service, type SheetDestination, sheetDestinations, sql, withTenant } from '@kpi/db';
 import { DEFAULT_TABS } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import type { SheetJson, SheetRemovedJson, SheetTestJson } from '../validators/answers/connections.ts';
 import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
-import { connectorsOf, type ObtainedCredential, type ProbeResult, requireSealing } from './connections-port.ts';
+import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
 
-export type SheetJson = {
-  spreadsheet_id: string;
-  url: string;
-  /** The tab each service writes to (defaults filled in). */
-  tabs: Record<Service, string>;
-  credential_kind: CredentialKind;
-  has_secret: boolean;
-  status: ConnectionStatus;
-  last_checked_at: string | null;
-  last_error: string | null;
-  updated_at: string;
-  oauth_available: boolean;
-};
+export type { SheetJson };
 
 function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
   const oauth = deps.connectors?.oauth;
@@ -106,13 +87,13 @@ export async function saveSheet(
   return toJson(deps, row);
 }
 
-export async function removeSheet(deps: ApiDeps, userId: number): Promise<{ removed: true }> {
+export async function removeSheet(deps: ApiDeps, userId: number): Promise<SheetRemovedJson> {
   const [row] = await withTenant(deps.db, userId, (tx) => tx.delete(sheetDestinations).where(sql`true`).returning());
   if (!row) throw new AppError('NOT_FOUND', 'No Sheets destination to remove');
   return { removed: true };
 }
 
-export async function testSheet(deps: ApiDeps, userId: number): Promise<ProbeResult & { sheet: SheetJson }> {
+export async function testSheet(deps: ApiDeps, userId: number): Promise<SheetTestJson> {
   const result = await connectorsOf(deps).testSheet(deps.db, userId);
   if (!result) throw new AppError('NOT_FOUND', 'No Sheets destination to test: save one first');
   const sheet = await getSheet(deps, userId);

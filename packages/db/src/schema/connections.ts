@@ -1,4 +1,3 @@
-import type { CredentialKind } from '@kpi/sources';
 import { sql } from 'drizzle-orm';
 import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
@@ -6,8 +5,10 @@ import { users } from './users.ts';
 
 export const CONNECTION_STATUSES = ['ok', 'needs_reauth', 'error'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-export const CREDENTIAL_KINDS = ['access_token', 'oauth_refresh', 'service_account'] as const satisfies readonly CredentialKind[];
-export type { CredentialKind };
+
+import type { CredentialKind } from '@kpi/sources';
+
+export { CREDENTIAL_KINDS, type CredentialKind } from '@kpi/sources';
 
 /**
  * Which account a user's sync reads for a service, and the credential it reads with. `secret` is an

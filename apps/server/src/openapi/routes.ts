@@ -1,0 +1,158 @@
+import {
+  apiTokenJson,
+  kpiJson,
+  loginInput,
+  previewJson,
+  runEnqueuedAnswer,
+  runIdInput,
+  runJson,
+  runPageJson,
+  runsListInput,
+  scheduleJson,
+  schedulePreviewInput,
+  schedulerStatsJson,
+  scheduleUpdateInput,
+  serviceInput,
+  serviceStatsJson,
+  signedOutAnswer,
+  tokenCreatedJson,
+  tokenCreateInput,
+  tokenIdInput,
+  userAnswer,
+} from '@kpi/api';
+import { z } from 'zod';
+import { connectionRoutes } from './connection-routes.ts';
+import { ok, type RouteDoc } from './route-doc.ts';
+
+const serviceParams = z.strictObject({ service: serviceInput });
+// The tokens route converts the id with Number() before parsing: the path holds digits.
+const tokenIdParams = tokenIdInput;
+
+/** Every REST route under /api/, one entry each: the test fails when this and Fastify's route table differ. */
+export const ROUTES: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/auth/login',
+    summary: 'Sign in; sets the kpi_session cookie',
+    auth: false,
+    body: loginInput,
+    answers: { 200: ok('Signed in', userAnswer), 401: { description: 'Wrong email or password' } },
+  },
+  {
+    method: 'post',
+    path: '/api/auth/logout',
+    summary: 'Sign out (ends the session on the server)',
+    auth: false,
+    answers: { 200: { description: 'Signed out', body: signedOutAnswer } },
+  },
+  {
+    method: 'get',
+    path: '/api/auth/me',
+    summary: 'Who the credential belongs to',
+    auth: true,
+    answers: { 200: ok('The caller', userAnswer) },
+  },
+  {
+    method: 'get',
+    path: '/api/schedules',
+    summary: "The caller's three schedules (missing ones are created with the defaults)",
+    auth: true,
+    answers: { 200: ok('Schedules', z.array(scheduleJson)) },
+  },
+  {
+    method: 'get',
+    path: '/api/schedules/preview',
+    summary: 'The next fires of a cron in a zone, as the engine computes them',
+    auth: false,
+    query: schedulePreviewInput,
+    answers: { 200: ok('Fire instants (UTC)', previewJson) },
+  },
+  {
+    method: 'put',
+    path: '/api/schedules/{service}',
+    summary: "Create or change the caller's schedule for one service",
+    auth: true,
+    params: serviceParams,
+    body: scheduleUpdateInput,
+    answers: { 200: ok('The saved schedule', scheduleJson), 503: { description: 'The database is not ready' } },
+  },
+  {
+    method: 'post',
+    path: '/api/schedules/{service}/run',
+    summary: 'Queue a sync now',
+    auth: true,
+    params: serviceParams,
+    answers: {
+      200: { description: 'Queued', body: runEnqueuedAnswer },
+      409: { description: 'A run of this service is already queued or running (details.jobId)' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/runs',
+    summary: "The caller's runs, newest first",
+    auth: true,
+    query: runsListInput,
+    answers: { 200: ok('A page of runs; pass nextCursor as cursor for the next', runPageJson) },
+  },
+  {
+    method: 'get',
+    path: '/api/runs/stats',
+    summary: "Per-service figures over the caller's runs",
+    auth: true,
+    answers: { 200: ok('One entry per service', z.array(serviceStatsJson)) },
+  },
+  {
+    method: 'get',
+    path: '/api/runs/{id}',
+    summary: "One of the caller's runs",
+    auth: true,
+    params: runIdInput,
+    answers: { 200: ok('The run', runJson), 404: { description: 'No such run of the caller' } },
+  },
+  {
+    method: 'get',
+    path: '/api/kpis',
+    summary: 'The latest KPI snapshot per service',
+    auth: true,
+    answers: { 200: ok('Snapshots', z.array(kpiJson)) },
+  },
+  {
+    method: 'get',
+    path: '/api/tokens',
+    summary: "The caller's API tokens (never the secret)",
+    auth: true,
+    answers: { 200: ok('Tokens', z.array(apiTokenJson)) },
+  },
+  {
+    method: 'post',
+    path: '/api/tokens',
+    summary: 'Create an API token; the raw token is in this answer only',
+    auth: true,
+    body: tokenCreateInput,
+    answers: { 201: ok('Created', tokenCreatedJson) },
+  },
+  {
+    method: 'delete',
+    path: '/api/tokens/{id}',
+    summary: "Revoke one of the caller's tokens",
+    auth: true,
+    params: tokenIdParams,
+    answers: { 200: ok('Revoked', apiTokenJson), 404: { description: 'No such token of the caller' } },
+  },
+  {
+    method: 'get',
+    path: '/api/scheduler/stats',
+    summary: "This instance's scheduler figures (administrators only)",
+    auth: true,
+    answers: { 200: ok('Figures', schedulerStatsJson), 403: { description: 'Not an administrator' } },
+  },
+  ...connectionRoutes(),
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    auth: false,
+    answers: { 200: { description: 'OpenAPI 3.1' } },
+  },
+];

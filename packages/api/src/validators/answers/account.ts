@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { isoTimestamp, nullableTimestamp } from './common.ts';
+
+/** The caller, as resolved from a session cookie or an API token. */
+export const viewerJson = z.strictObject({ id: z.number().int(), email: z.string(), role: z.enum(['admin', 'user']) });
+export type ViewerJson = z.infer<typeof viewerJson>;
+export const userAnswer = z.strictObject({ user: viewerJson });
+
+export const apiTokenJson = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  prefix: z.string(),
+  created_at: isoTimestamp,
+  last_used_at: nullableTimestamp,
+  revoked_at: nullableTimestamp,
+});
+export type ApiTokenJson = z.infer<typeof apiTokenJson>;
+
+/** The raw token is in this answer only; the server keeps its hash. */
+export const tokenCreatedJson = z.strictObject({ token: z.string().regex(/^kpi_/), apiToken: apiTokenJson });
+export type TokenCreatedJson = z.infer<typeof tokenCreatedJson>;
+
+/** Sign-out answers no data. */
+export const signedOutAnswer = z.strictObject({ success: z.literal(true) });
+
+/** This instance's scheduler figures: an admin-only record, kept loose on purpose. */
+export const schedulerStatsJson = z.record(z.string(), z.unknown());
+export type SchedulerStatsJson = z.infer<typeof schedulerStatsJson>;

@@ -1,0 +1,5 @@
+export * from './account.ts';
+export * from './common.ts';
+export * from './connections.ts';
+export * from './runs.ts';
+export * from './schedules.ts';

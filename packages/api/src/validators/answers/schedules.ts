@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { PREVIEW_MAX_COUNT } from '../schedule.ts';
+import { isoTimestamp, nullableTimestamp, serviceJson } from './common.ts';
+
+/** The seed's schedule shape; timestamps are ISO-8601 UTC strings or null. */
+export const scheduleJson = z.strictObject({
+  id: z.number().int(),
+  service: serviceJson,
+  cron: z.string(),
+  enabled: z.boolean(),
+  timezone: z.string(),
+  last_run_at: nullableTimestamp,
+  next_run_at: nullableTimestamp,
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+export type ScheduleJson = z.infer<typeof scheduleJson>;
+
+/** The next fires of a cron in a zone (UTC instants). */
+export const previewJson = z.strictObject({
+  cron: z.string(),
+  timezone: z.string(),
+  from: isoTimestamp,
+  runs: z.array(isoTimestamp).max(PREVIEW_MAX_COUNT),
+});
+export type PreviewJson = z.infer<typeof previewJson>;
+
+/** The seed's answer to "run now": its own envelope, with a message beside the data. */
+export const runEnqueuedAnswer = z.strictObject({
+  success: z.literal(true),
+  message: z.string(),
+  data: z.strictObject({ jobId: z.string().regex(/^job-\d+$/), service: serviceJson, userId: z.number().int() }),
+});
+export type RunEnqueuedAnswer = z.infer<typeof runEnqueuedAnswer>;
