@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { registerRequestHygiene, requestIdOf } from './plugins/request-hygiene.ts';
 import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { RateCounters } from './rate-limit.ts';
@@ -49,7 +50,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy ?? false,
-    requestIdHeader: 'x-request-id',
+    // The client's X-Request-Id is kept only when it is a short safe token (see requestIdOf).
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     // Room for a full tRPC batch path (20 procedure names joined by commas), no more.
     routerOptions: { maxParamLength: 1024 },
     // The router's own refusals (a path segment over maxParamLength, bad percent-encoding) answer in our error shape.
@@ -64,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   registerErrorHandling(app);
+  registerRequestHygiene(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
   options.deps.events = { ...options.deps.events, credentialsRevoked: (userId) => viewers.forgetUser(userId) };

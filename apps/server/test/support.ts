@@ -4,7 +4,7 @@ import type { Database } from '@kpi/db';
 import { sql } from '@kpi/db';
 import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { wireSchedulerEvents } from '../src/start-scheduler.ts';
 
@@ -29,12 +29,14 @@ export async function buildTestApp(
     schemaReady?: () => boolean;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
+    /** The request logger (silent unless a test reads what was logged). */
+    log?: Logger;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
   return buildApp({
     deps,
-    log: silentLog,
+    log: options.log ?? silentLog,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     login: { maxAttempts: options.loginMaxAttempts ?? 1000, windowSeconds: 900 },
     // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
@@ -89,4 +91,11 @@ export async function startAppWithScheduler(database: Database): Promise<{
       await app.close();
     },
   };
+}
+
+/** A logger that keeps every line it writes, for tests that assert what was (not) logged. */
+export function capturingLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
 }

@@ -49,7 +49,8 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
     }
     const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
-      req: new Request(`http://${request.headers.host ?? 'localhost'}${request.url}`, { method: request.method, headers, body }),
+      // tRPC reads only the path and query; the client's Host header would make the URL (and a bad one, a throw).
+      req: new Request(`http://localhost${request.url}`, { method: request.method, headers, body }),
       router: appRouter,
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: () => ctx,

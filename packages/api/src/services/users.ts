@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { hashPassword } from '../auth/password.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { plainText } from '../validators/text.ts';
 
-export const emailInput = z
-  .string()
+export const emailInput = plainText('email')
   .trim()
   .toLowerCase()
   .max(254)

@@ -1,3 +1,4 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
 export * from './runs.ts';
 export * from './schedule.ts';
+export * from './text.ts';
