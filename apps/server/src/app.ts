@@ -83,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuthentication(app, options.deps, viewers, credentialLimiter);
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
-  registerHealthRoutes(app, options.readiness);
+  registerHealthRoutes(app, options.readiness, () => options.deps.clock().getTime());
   const loginLimiter = new SharedLoginLimiter(counters, options.login.maxAttempts, options.login.windowSeconds * 1000);
   registerAuthRoutes(app, options.deps, loginLimiter);
   registerScheduleRoutes(app, options.deps);

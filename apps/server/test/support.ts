@@ -27,6 +27,8 @@ export async function buildTestApp(
     bodyLimitBytes?: number;
     loginMaxAttempts?: number;
     schemaReady?: () => boolean;
+    /** The readiness round trip (default: `SELECT 1` on the test database). */
+    ping?: () => Promise<void>;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
     /** The request logger (silent unless a test reads what was logged). */
@@ -42,9 +44,11 @@ export async function buildTestApp(
     // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
     credentialFailures: { maxFailures: 100_000, windowSeconds: 300 },
     readiness: {
-      ping: async () => {
-        await database.db.execute(sql`SELECT 1`);
-      },
+      ping:
+        options.ping ??
+        (async () => {
+          await database.db.execute(sql`SELECT 1`);
+        }),
       schemaReady: options.schemaReady ?? (() => true),
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
