@@ -31,6 +31,10 @@ export async function buildTestApp(
     ping?: () => Promise<void>;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
+    /** A built SPA folder to serve (default: none). */
+    webDistDir?: string;
+    /** Trust X-Forwarded-* (TRUST_PROXY), to test answers over TLS behind a proxy. */
+    trustProxy?: boolean;
     /** The request logger (silent unless a test reads what was logged). */
     log?: Logger;
   } = {},
@@ -53,6 +57,8 @@ export async function buildTestApp(
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
     extend: options.extend,
+    trustProxy: options.trustProxy ?? false,
+    webDistDir: options.webDistDir,
   });
 }
 

@@ -1,6 +1,6 @@
 import { type ApiDeps, AppError, login, loginInput, logout } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
-import { requireViewer, SESSION_COOKIE } from '../plugins/authenticate.ts';
+import { requireViewer, sessionCookieName } from '../plugins/authenticate.ts';
 import type { SignInLimiter } from '../rate-limit-login.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: SignInLimiter): void {
@@ -16,7 +16,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
       throw error;
     }
     limiter.recordSuccess(keys);
-    reply.setCookie(SESSION_COOKIE, result.sessionToken, {
+    reply.setCookie(sessionCookieName(request), result.sessionToken, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
@@ -28,9 +28,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
   });
 
   app.post('/api/auth/logout', async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
+    const cookie = request.cookies[sessionCookieName(request)];
     if (cookie) await logout(deps, cookie);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
     return { success: true };
   });
 
