@@ -111,6 +111,9 @@ describe.each(BACKENDS)('control characters in text fields on %s', (backend) => 
       expectRestError(response, 400);
     }
     expect(errorLines()).toEqual([]);
+    for (const host of ['kpi.example', 'app_1:3000', '[::1]:3000', '127.0.0.1:8080']) {
+      expect((await app.inject({ method: 'GET', url: '/healthz', headers: { host } })).statusCode, host).toBe(200);
+    }
     // The streamed path still answers with a normal Host.
     const ok = await app.inject({ method: 'GET', url, headers: { 'trpc-accept': 'application/jsonl' } });
     expect(ok.statusCode, ok.body).toBe(200);

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 
-// A host name, an IPv4 address or a bracketed IPv6 address, with an optional port: what RFC 9110 allows.
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+// A host name, an IPv4 address or a bracketed IPv6 address, with an optional port. Underscores pass:
+// container host names (`app_1`) have them, and the URL parser accepts them.
+const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 // A client's request id is echoed and logged: only a short token that cannot break a log line or header.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
