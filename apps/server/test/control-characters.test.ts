@@ -1,5 +1,6 @@
-import type { ConnectionsDeps } from '@kpi/api';
+import { type ConnectionsDeps, toAppError } from '@kpi/api';
 import { connectorsPort, SecretBox } from '@kpi/connectors';
+import { sql } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,17 @@ describe.each(BACKENDS)('control characters in text fields on %s', (backend) => 
     const error = expectTrpcError(await trpcMutation(app, path, input, user.auth), 400);
     expect(error.appCode).toBe('VALIDATION_ERROR');
     expect(errorLines()).toEqual([]);
+  });
+
+  it('past the validators, the database’s own refusal of a NUL maps to a 400, not a 500', async () => {
+    const refused = await database.db.execute(sql`SELECT ${`a${NUL}b`}::text AS value`).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeDefined();
+    const error = toAppError(refused);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('VALIDATION_ERROR');
   });
 
   it('text that only looks odd (accents, emoji, a tab name with spaces) is still accepted', async () => {
