@@ -116,9 +116,9 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
 
 test('/connections shows the outcome of a provider redirect', async ({ page }) => {
   await signIn(page, 'connector');
-  await page.goto('/connections?error=The%20provider%20did%20not%20grant%20access%20(access_denied)');
+  await page.goto('/connections?error=oauth_denied&target=ga4');
   const alert = page.locator('#connections').getByRole('alert').filter({ hasText: 'did not complete' });
-  await expect(alert).toContainText('The provider did not grant access (access_denied)');
+  await expect(alert).toContainText('You did not allow access at Google');
   await expect(page).toHaveURL(/\/connections$/);
   await page.goto('/connections?connected=sheets');
   await expect(

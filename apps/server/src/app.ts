@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { buildApiDeps } from './api-deps.ts';
 import { registerAuthentication } from './plugins/authenticate.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { registerRequestHygiene, requestIdOf } from './plugins/request-hygiene.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerTrpc } from './plugins/trpc.ts';
 import { registerWeb } from './plugins/web.ts';
 import { RateCounters } from './rate-limit.ts';
@@ -60,7 +62,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: proxyTrust(options.trustProxy ?? false),
-    requestIdHeader: 'x-request-id',
+    // The client's X-Request-Id is kept only when it is a short safe token (see requestIdOf).
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     // Room for a full tRPC batch path (20 procedure names joined by commas), no more.
     routerOptions: { maxParamLength: 1024 },
     // The router's own refusals (a path segment over maxParamLength, bad percent-encoding) answer in our error shape.
@@ -76,6 +80,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   registerErrorHandling(app);
+  registerRequestHygiene(app);
+  await registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
   const deps = buildApiDeps(options.deps, { viewers, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
@@ -91,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuthentication(app, deps, viewers, credentialLimiter);
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
-  registerHealthRoutes(app, options.readiness);
+  registerHealthRoutes(app, options.readiness, () => deps.clock().getTime());
   // Exact and shared: every attempt is counted in rate_limits before its password is hashed.
   const loginLimiter = new SharedLoginLimiter(deps.db, deps.clock, options.login.maxAttempts, options.login.windowSeconds * 1000);
   registerAuthRoutes(app, deps, loginLimiter);

@@ -44,7 +44,9 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
 
   const schedulerState: Server['schedulerState'] = { current: config.schedulerEnabled ? 'waiting' : 'disabled' };
   let scheduler: EnhancedScheduler | undefined;
-  const metrics = config.metricsEnabled ? createMetrics(database.db, () => scheduler?.stats().schedulesKnown ?? 0) : undefined;
+  const metrics = config.metricsEnabled
+    ? createMetrics(database.db, () => scheduler?.stats().schedulesKnown ?? 0, { token: config.metricsToken })
+    : undefined;
   if (config.schedulerEnabled) {
     scheduler = createScheduler({ config, database, clock, log, observer: metrics?.observer ?? {}, connectors });
   }

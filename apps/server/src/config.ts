@@ -77,6 +77,11 @@ const envSchema = z.object({
   CATCHUP_JITTER_SECONDS: seconds.default(30),
   RUN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
   METRICS_ENABLED: flag.default(true),
+  // Unset: /metrics answers only clients on this machine (see metrics-access.ts).
+  METRICS_TOKEN: optionalText.refine(
+    (value) => value === undefined || /^[\x21-\x7e]{24,256}$/.test(value),
+    'METRICS_TOKEN must be 24 to 256 printable characters without spaces (openssl rand -base64 32)',
+  ),
   SCHEDULER_ENABLED: flag.default(true),
   // Syncs mostly wait on the sources' APIs, not on this process: see bench/drain.ts for the figures.
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
@@ -169,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     catchupJitterSeconds: e.CATCHUP_JITTER_SECONDS,
     runTimeoutSeconds: e.RUN_TIMEOUT_SECONDS,
     metricsEnabled: e.METRICS_ENABLED,
+    metricsToken: e.METRICS_TOKEN,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     workerConcurrency: e.WORKER_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,

@@ -2,9 +2,10 @@ import { type Db, queryRows, sql, withService } from '@kpi/db';
 import type { SchedulerObserver } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { metricsGuard } from './metrics-access.ts';
 
 /** Prometheus metrics for one instance: scheduler observations plus the shared queue's depth. */
-export function createMetrics(db: Db, schedulesKnown: () => number) {
+export function createMetrics(db: Db, schedulesKnown: () => number, access: { token?: string } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const fireLag = new Histogram({
@@ -75,8 +76,10 @@ export function createMetrics(db: Db, schedulesKnown: () => number) {
     leaseExpired: (count) => leaseExpiries.inc(count),
   };
 
+  // Checked before the queue-depth query runs, so an unauthorised scrape costs no database time.
+  const guard = metricsGuard(access.token);
   const register = (app: FastifyInstance) => {
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', { onRequest: async (request) => guard(request) }, async (_request, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     });

@@ -29,12 +29,23 @@ export function landOnCallback(
   });
 }
 
-/** Where the callback sent the browser: the UI page and its `connected` or `error` parameter. */
-export function uiOutcome(response: LightMyRequestResponse): { path: string; connected?: string; error?: string } {
+/** Where the callback sent the browser: the UI page and its `connected`, or `error` and `target`, codes. */
+export function uiOutcome(response: LightMyRequestResponse): {
+  path: string;
+  connected?: string;
+  error?: string;
+  target?: string;
+} {
   const url = new URL(String(response.headers.location), 'http://localhost');
   const connected = url.searchParams.get('connected');
   const error = url.searchParams.get('error');
-  return { path: url.pathname, ...(connected ? { connected } : {}), ...(error ? { error } : {}) };
+  const target = url.searchParams.get('target');
+  return {
+    path: url.pathname,
+    ...(connected ? { connected } : {}),
+    ...(error ? { error } : {}),
+    ...(target ? { target } : {}),
+  };
 }
 
 /** Replaces one query parameter of an absolute callback URL (an attacker editing the redirect). */

@@ -29,6 +29,8 @@ export async function buildTestApp(
     bodyLimitBytes?: number;
     loginMaxAttempts?: number;
     schemaReady?: () => boolean;
+    /** The readiness round trip (default: `SELECT 1` on the test database). */
+    ping?: () => Promise<void>;
     scheduler?: () => 'running' | 'disabled' | 'waiting';
     extend?: (app: FastifyInstance) => void | Promise<void>;
     engine?: EnhancedScheduler;
@@ -37,6 +39,10 @@ export async function buildTestApp(
     /** The app's logger (a test capturing log lines passes createLogger with a destination). */
     log?: Logger;
     onRoute?: AppOptions['onRoute'];
+    /** A built SPA folder to serve (default: none). */
+    webDistDir?: string;
+    /** Which proxies to trust (TRUST_PROXY), to test answers over TLS behind a proxy. */
+    trustProxy?: AppOptions['trustProxy'];
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -48,9 +54,11 @@ export async function buildTestApp(
     // The bad-input suites send hundreds of forged credentials from one address; rate-limit-credentials.test.ts tests the limit.
     credentialFailures: { maxFailures: 100_000, windowSeconds: 300 },
     readiness: {
-      ping: async () => {
-        await database.db.execute(sql`SELECT 1`);
-      },
+      ping:
+        options.ping ??
+        (async () => {
+          await database.db.execute(sql`SELECT 1`);
+        }),
       schemaReady: options.schemaReady ?? (() => true),
       scheduler: options.scheduler ?? (() => 'disabled'),
     },
@@ -58,6 +66,8 @@ export async function buildTestApp(
     ...(options.engine ? { scheduler: options.engine } : {}),
     publicUrl: options.publicUrl === null ? undefined : (options.publicUrl ?? TEST_PUBLIC_URL),
     onRoute: options.onRoute,
+    trustProxy: options.trustProxy ?? false,
+    webDistDir: options.webDistDir,
   });
 }
 
@@ -105,4 +115,11 @@ export async function startAppWithScheduler(
       await app.close();
     },
   };
+}
+
+/** A logger that keeps every line it writes, for tests that assert what was (not) logged. */
+export function capturingLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
 }

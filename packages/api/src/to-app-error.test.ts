@@ -77,4 +77,16 @@ describe('toAppError', () => {
       ].map((code) => statusForCode(code as Parameters<typeof statusForCode>[0])),
     ).toEqual([400, 401, 403, 404, 409, 413, 429, 500]);
   });
+
+  it('text PostgreSQL cannot store (NUL: 22021, a \\u0000 in jsonb: 22P05) is the caller’s 400, naming no SQL', () => {
+    for (const code of ['22021', '22P05']) {
+      const driver = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code });
+      const wrapped = Object.assign(new Error('Failed query: insert into "api_tokens" ...'), { cause: driver });
+      const error = toAppError(wrapped);
+      expect(error.code).toBe('VALIDATION_ERROR');
+      expect(error.status).toBe(400);
+      expect(JSON.stringify(error.toBody())).not.toMatch(/api_tokens|UTF8|0x00|insert/);
+      expect(toAppError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: wrapped })).status).toBe(400);
+    }
+  });
 });

@@ -1,6 +1,11 @@
+import { sqlState } from '@kpi/db';
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { AppError } from './errors.ts';
+
+// Text PostgreSQL refuses to store: a NUL byte or an invalid byte sequence (22021), a \u0000 escape in
+// jsonb (22P05). The caller sent it, so it is their 400, not our 500; the validators refuse most first.
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 /**
  * Turns anything thrown into the error a caller may see. Validation problems keep their message;
@@ -9,6 +14,9 @@ import { AppError } from './errors.ts';
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ZodError) return fromZod(error);
+  if (UNSTORABLE_TEXT.has(sqlState(error) ?? '')) {
+    return new AppError('VALIDATION_ERROR', 'The input contains a character that cannot be stored (such as a NUL byte)');
+  }
   if (error instanceof TRPCError) {
     if (error.cause && error.cause !== error) {
       const inner = toAppError(error.cause);

@@ -6,6 +6,16 @@ import { ViewerCache } from '../viewer-cache.ts';
 
 export const SESSION_COOKIE = 'kpi_session';
 
+/**
+ * Over TLS the session cookie is `__Host-kpi_session`: a browser keeps such a cookie only if it is
+ * Secure, for Path=/ and without Domain, so a sibling subdomain or a plain-http page cannot plant or
+ * overwrite it. The plain name is not read over TLS, even during a change-over: reading it would let a
+ * planted cookie back in (at worst, the user signs in once more).
+ */
+export function sessionCookieName(request: FastifyRequest): string {
+  return request.protocol === 'https' ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     viewer: Viewer | null;
@@ -41,7 +51,7 @@ export function registerAuthentication(
   app.addHook('onRequest', async (request, reply) => {
     if (areaOf(request) === null) return;
     const header = request.headers.authorization;
-    const cookie = header === undefined ? request.cookies[SESSION_COOKIE] : undefined;
+    const cookie = header === undefined ? request.cookies[sessionCookieName(request)] : undefined;
     if (header === undefined && !cookie) return;
     // Before the cache too: a blocked address gets nothing for any credential, cached or not.
     limiter.check(request.ip);
@@ -59,7 +69,7 @@ export function registerAuthentication(
       if (!viewer) {
         limiter.recordFailure(request.ip);
         // Otherwise a browser keeps sending a dead cookie on every call, and its own address gets blocked.
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
         return;
       }
       request.viewer = viewer;
@@ -78,18 +88,23 @@ function rejectCrossSite(request: FastifyRequest): void {
   if (!UNSAFE.has(request.method)) return;
   if (request.headers['sec-fetch-site'] === 'cross-site') throw new AppError('FORBIDDEN', 'Cross-site request refused');
   const origin = request.headers.origin;
-  if (origin !== undefined) {
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== request.headers.host) throw new AppError('FORBIDDEN', 'Cross-origin request refused');
+  // Scheme, host and port: an http page on our own host name is another origin than our https one.
+  if (origin !== undefined && originOf(origin) !== originOf(`${request.protocol}://${request.headers.host}`)) {
+    throw new AppError('FORBIDDEN', 'Cross-origin request refused');
   }
   const type = request.headers['content-type'];
   if (type !== undefined && !/^application\/json\b/i.test(type)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+  }
+}
+
+/** The serialised origin (`https://host:port`, default port left out); undefined when not a URL (`null`). */
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { type ApiDeps, login, loginInput, logout, normalizeEmail } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
-import { requireViewer, SESSION_COOKIE } from '../plugins/authenticate.ts';
+import { requireViewer, sessionCookieName } from '../plugins/authenticate.ts';
 import type { SignInLimiter } from '../rate-limit-login.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter: SignInLimiter): void {
@@ -11,7 +11,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
     const attempt = await limiter.reserve(request.ip, normalizeEmail(input.email));
     const result = await login(deps, input);
     await attempt.succeeded();
-    reply.setCookie(SESSION_COOKIE, result.sessionToken, {
+    reply.setCookie(sessionCookieName(request), result.sessionToken, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
@@ -23,9 +23,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
   });
 
   app.post('/api/auth/logout', async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
+    const cookie = request.cookies[sessionCookieName(request)];
     if (cookie) await logout(deps, cookie);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
     return { success: true };
   });
 

@@ -11,6 +11,8 @@ import {
   listConnections,
   OAUTH_STATE_TTL_MS,
   type OAuthContext,
+  type OAuthErrorCode,
+  type OAuthTarget,
   removeConnection,
   removeSheet,
   type Service,
@@ -116,7 +118,10 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
     }
     const provider = providerOf(context.target);
     const code = param('code');
-    if (param('error') !== undefined || !code) return reply.redirect(uiUrl({ error: notGranted(provider, param('error')) }));
+    if (param('error') !== undefined || !code) {
+      const refusal = param('error') === 'access_denied' ? 'oauth_denied' : 'oauth_not_granted';
+      return reply.redirect(uiUrl({ error: refusal, target: context.target }));
+    }
     try {
       const credential = await oauth.exchange({
         provider,
@@ -129,11 +134,12 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps, op
       else await saveConnection(deps, viewer.id, context.target, context.accountId, credential);
       return reply.redirect(uiUrl({ connected: context.target }));
     } catch (error) {
-      // The provider's refusal is worded for the user; anything else (the database, a bug) is not shown.
+      // The UI words the outcome from a fixed code; the provider's own text (which a forged or hostile
+      // provider answer controls) stays in the log. Anything else (the database, a bug) is a 500.
       if (!(error instanceof ConnectorError || error instanceof AppError)) throw error;
       const errorClass = error instanceof AppError ? error.code : error.options.errorClass;
-      request.log.warn({ event: 'oauth-failed', provider, errorClass }, 'OAuth exchange failed');
-      return reply.redirect(uiUrl({ error: error.message }));
+      request.log.warn({ event: 'oauth-failed', provider, errorClass, reason: error.message }, 'OAuth exchange failed');
+      return reply.redirect(uiUrl({ error: failureCode(error), target: context.target }));
     }
   });
 
@@ -205,16 +211,12 @@ function sameText(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-const PROVIDER_NAMES = { google: 'Google', meta: 'Meta', shopify: 'Shopify' } as const;
-
-/** The provider came back without a code: usually the user declined. Only a plain error code is echoed. */
-function notGranted(provider: keyof typeof PROVIDER_NAMES, error: string | undefined): string {
-  const name = PROVIDER_NAMES[provider];
-  if (error === 'access_denied') return `You did not allow access at ${name}; nothing was saved. Connect again to retry.`;
-  const reason = error === undefined ? 'no authorization code' : /^[a-z_]{1,40}$/i.test(error) ? error : 'an unknown error';
-  return `${name} did not grant access (${reason}); nothing was saved. Connect again to retry.`;
+function failureCode(error: ConnectorError | AppError): OAuthErrorCode {
+  if (error instanceof ConnectorError) return 'oauth_exchange_failed';
+  return error.code === 'SECRETS_KEY_MISSING' ? 'oauth_cannot_store' : 'oauth_failed';
 }
 
 const queryOf = (url: string) => (url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
 
-const uiUrl = (params: Record<string, string>) => `${UI_PATH}?${new URLSearchParams(params).toString()}`;
+const uiUrl = (params: { connected: OAuthTarget } | { error: OAuthErrorCode; target: OAuthTarget }) =>
+  `${UI_PATH}?${new URLSearchParams(params).toString()}`;

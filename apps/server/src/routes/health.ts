@@ -7,16 +7,37 @@ export type Readiness = {
   scheduler: () => 'running' | 'disabled' | 'waiting';
 };
 
-export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness): void {
+/**
+ * /readyz is unauthenticated, so a flood of it must not become a flood of queries: one ping answers
+ * every request for this long (concurrent requests share the one in flight). Probes poll every few
+ * seconds, so a second-old answer is still current for them.
+ */
+export const READINESS_CACHE_MS = 1000;
+
+/** One database round trip per READINESS_CACHE_MS, however many callers ask; time from `now`. */
+export function cachedPing(ping: () => Promise<void>, now: () => number): () => Promise<boolean> {
+  let last: { at: number; reachable: Promise<boolean> } | undefined;
+  return () => {
+    const at = now();
+    if (!last || at - last.at >= READINESS_CACHE_MS || at < last.at) {
+      last = {
+        at,
+        reachable: ping().then(
+          () => true,
+          () => false,
+        ),
+      };
+    }
+    return last.reachable;
+  };
+}
+
+export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness, now: () => number = Date.now): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  const databaseReachable = cachedPing(readiness.ping, now);
   app.get('/readyz', async (_request, reply) => {
-    let database: 'ok' | 'unreachable' = 'ok';
-    try {
-      await readiness.ping();
-    } catch {
-      database = 'unreachable';
-    }
+    const database = (await databaseReachable()) ? 'ok' : 'unreachable';
     const schema = readiness.schemaReady() ? 'ok' : 'missing';
     const scheduler = readiness.scheduler();
     const ready = database === 'ok' && schema === 'ok' && scheduler !== 'waiting';

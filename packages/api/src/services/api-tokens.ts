@@ -4,9 +4,10 @@ import { API_TOKEN_PREFIX, hashSecret, isWellFormedSecret, newSecret } from '../
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { ApiTokenJson, TokenCreatedJson } from '../validators/answers/account.ts';
+import { plainText } from '../validators/text.ts';
 
 export const tokenCreateInput = z.strictObject({
-  name: z.string().trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
+  name: plainText('name').trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
 });
 export const tokenIdInput = z.strictObject({ id: z.number().int().positive() });
 

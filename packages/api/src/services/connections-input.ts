@@ -2,14 +2,10 @@ import { type Service, SOURCES } from '@kpi/sources';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { serviceInput } from '../validators/schedule.ts';
+import { multilineText, plainText } from '../validators/text.ts';
 import { serviceAccountKeyProblem } from './service-account-key.ts';
 
-const secretText = (name: string) =>
-  z
-    .string({ error: `${name} must be a string` })
-    .trim()
-    .min(8, `${name} looks too short`)
-    .max(8192, `${name} is too long`);
+const secretText = (name: string) => plainText(name).trim().min(8, `${name} looks too short`).max(8192, `${name} is too long`);
 
 export const credentialInput = z.discriminatedUnion(
   'kind',
@@ -20,13 +16,13 @@ export const credentialInput = z.discriminatedUnion(
       refresh_token: secretText('refresh_token'),
       access_token: secretText('access_token').optional(),
       /** The user's own OAuth client, when the operator configured none. */
-      client_id: z.string().trim().min(1).max(500).optional(),
-      client_secret: z.string().trim().min(1).max(500).optional(),
+      client_id: plainText('client_id').trim().min(1).max(500).optional(),
+      client_secret: plainText('client_secret').trim().min(1).max(500).optional(),
     }),
     z.strictObject({
       kind: z.literal('service_account'),
       /** The service-account key file (JSON) as downloaded from Google Cloud. */
-      key: z.string().max(16_384, 'key is too long'),
+      key: multilineText('key').max(16_384, 'key is too long'),
     }),
   ],
   { error: 'credential.kind must be access_token, oauth_refresh or service_account' },
@@ -51,26 +47,23 @@ export function accountIdFor(service: Service, accountId: string): string {
  */
 export const connectionUpsertInput = z.strictObject({
   service: serviceInput,
-  account_id: z
-    .string({ error: 'account_id must be a string' })
-    .trim()
-    .toLowerCase()
-    .min(1, 'account_id must not be empty')
-    .max(255),
+  account_id: plainText('account_id').trim().toLowerCase().min(1, 'account_id must not be empty').max(255),
   credential: credentialInput.optional(),
   /** Meta only: which action types count as conversions (default ["purchase"]). */
-  conversion_action_types: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
+  conversion_action_types: z.array(plainText('conversion_action_types').trim().min(1).max(100)).min(1).max(20).optional(),
 });
 export type ConnectionUpsertInput = z.input<typeof connectionUpsertInput>;
 
 export const connectionServiceInput = z.strictObject({ service: serviceInput });
 
-const tabName = z.string().trim().min(1, 'a tab name must not be empty').max(100, 'a tab name is at most 100 characters');
+const tabName = plainText('a tab name')
+  .trim()
+  .min(1, 'a tab name must not be empty')
+  .max(100, 'a tab name is at most 100 characters');
 
 export const sheetUpsertInput = z.strictObject({
   /** The id, or the spreadsheet's URL (the id is taken from /d/<id>/). */
-  spreadsheet_id: z
-    .string({ error: 'spreadsheet_id must be a string' })
+  spreadsheet_id: plainText('spreadsheet_id')
     .trim()
     .max(500)
     .transform((value) => /\/d\/([A-Za-z0-9_-]+)/.exec(value)?.[1] ?? value)

@@ -4,10 +4,11 @@ import { decoyHash, verifyPassword } from '../auth/password.ts';
 import { hashSecret, isWellFormedSecret, newSecret, SESSION_PREFIX } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { plainText } from '../validators/text.ts';
 import { normalizeEmail } from './users.ts';
 
 export const loginInput = z.strictObject({
-  email: z.string({ error: 'email is required' }).max(254),
+  email: plainText('email').max(254),
   password: z.string({ error: 'password is required' }).max(200),
 });
 

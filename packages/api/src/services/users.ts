@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { hashPassword } from '../auth/password.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { plainText } from '../validators/text.ts';
 
 /** How an e-mail address is compared and stored: trimmed, lower-cased. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-export const emailInput = z
-  .string()
+export const emailInput = plainText('email')
   .trim()
   .toLowerCase()
   .max(254)

@@ -1,4 +1,6 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
 export * from './answers/index.ts';
+export * from './oauth-outcome.ts';
 export * from './runs.ts';
 export * from './schedule.ts';
+export * from './text.ts';

@@ -4,7 +4,6 @@ import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SheetDestination, SheetUpsert } from '../../lib/api-types.ts';
-import { readOAuthOutcome } from './oauth-outcome.tsx';
 import { SheetForm } from './sheet-form.tsx';
 
 afterEach(cleanup);
@@ -68,19 +67,5 @@ describe('SheetForm', () => {
     await user.type(screen.getByLabelText('Refresh token'), '1//refresh-token-value');
     await user.click(screen.getByRole('button', { name: 'Save destination' }));
     expect((await screen.findByRole('alert')).textContent).toBe('This server cannot store credentials');
-  });
-});
-
-describe('readOAuthOutcome', () => {
-  it('reads the callback redirect on /connections only', () => {
-    expect(readOAuthOutcome({ pathname: '/connections', search: '?connected=ga4' })).toEqual({
-      ok: true,
-      message: 'Google Analytics 4 is connected. Test it below to check it works.',
-    });
-    expect(readOAuthOutcome({ pathname: '/connections', search: '?error=state%20mismatch' })).toEqual({
-      ok: false,
-      message: 'state mismatch',
-    });
-    expect(readOAuthOutcome({ pathname: '/', search: '?error=x' })).toBeNull();
   });
 });
