@@ -1,6 +1,7 @@
 import { type Db, queryRows, sql, withService } from '@kpi/db';
 
-export type Finished = { runId: number; durationMs: number; result: unknown };
+/** `startedAt`: when the handler started, which for a run that waited in the local queue is after its claim. */
+export type Finished = { runId: number; durationMs: number; result: unknown; startedAt: Date };
 
 /**
  * Records many successes in one statement. Each row is written only if this worker still holds the run
@@ -9,14 +10,19 @@ export type Finished = { runId: number; durationMs: number; result: unknown };
  */
 export async function completeRuns(db: Db, options: { workerId: string; now: Date; finished: Finished[] }): Promise<Set<number>> {
   if (options.finished.length === 0) return new Set();
-  const values = options.finished.map((f) => ({ id: f.runId, duration_ms: f.durationMs, result: f.result ?? null }));
+  const values = options.finished.map((f) => ({
+    id: f.runId,
+    duration_ms: f.durationMs,
+    result: f.result ?? null,
+    started_at: f.startedAt.toISOString(),
+  }));
   const rows = await withService(db, (tx) =>
     queryRows<{ id: string }>(
       tx,
       sql`UPDATE job_runs r
-          SET status = 'succeeded', finished_at = ${options.now}, duration_ms = v.duration_ms, result = v.result,
+          SET status = 'succeeded', started_at = v.started_at, finished_at = ${options.now}, duration_ms = v.duration_ms, result = v.result,
               error = NULL, error_class = NULL, locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
-          FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(id bigint, duration_ms integer, result jsonb)
+          FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(id bigint, duration_ms integer, result jsonb, started_at timestamptz)
           WHERE r.id = v.id AND r.locked_by = ${options.workerId} AND r.status = 'running'
           RETURNING r.id`,
     ),

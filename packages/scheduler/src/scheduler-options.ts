@@ -18,6 +18,12 @@ export type SchedulerOptions = {
   retryDelayMs?: number;
   maxAttempts?: number;
   concurrency?: number;
+  /**
+   * Runs claimed ahead of free worker slots, so slots never wait on a claim's round trip (default: the
+   * concurrency, at least 64). Each waits leased to this instance, so it is bounded: a large one would
+   * hoard runs that another instance could start sooner.
+   */
+  localQueueSize?: number;
   leaseMs?: number;
   runTimeoutMs?: number;
   claimBatchSize?: number;

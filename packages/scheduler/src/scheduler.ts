@@ -18,7 +18,7 @@ export type { SchedulerOptions } from './scheduler-options.ts';
  */
 export class EnhancedScheduler {
   readonly instanceId: string;
-  private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock'>> &
+  private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock' | 'localQueueSize'>> &
     Pick<SchedulerOptions, 'listen' | 'observer'>;
   private readonly clock: Clock;
   private readonly counters = emptyCounters();
@@ -49,6 +49,7 @@ export class EnhancedScheduler {
       handlers: this.o.handlers,
       workerId: this.instanceId,
       concurrency: this.o.concurrency,
+      localQueueSize: options.localQueueSize ?? Math.max(this.o.concurrency, 64),
       leaseMs: this.o.leaseMs,
       retryDelayMs: this.o.retryDelayMs,
       runTimeoutMs: this.o.runTimeoutMs,

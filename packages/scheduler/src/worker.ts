@@ -4,7 +4,8 @@ import { abortable, ShutdownAbort } from './abortable.ts';
 import type { Clock } from './clock.ts';
 import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
-import { type ClaimedRun, claimQueuedRuns, failRun, releaseRuns } from './run-queries.ts';
+import { recordFailure } from './record-failure.ts';
+import { type ClaimedRun, claimQueuedRuns, releaseRuns } from './run-queries.ts';
 import type { emptyCounters, SchedulerObserver } from './stats.ts';
 
 export type WorkerOptions = {
@@ -14,6 +15,8 @@ export type WorkerOptions = {
   handlers: HandlerRegistry;
   workerId: string;
   concurrency: number;
+  /** Runs claimed ahead of free slots (see `waiting`). */
+  localQueueSize: number;
   leaseMs: number;
   retryDelayMs: number;
   runTimeoutMs: number;
@@ -33,6 +36,13 @@ export class Worker {
   private readonly active = new Map<number, Active>();
   /** Slots taken: handlers running, plus slots promised to fires being claimed for this worker. */
   private busy = 0;
+  /** Runs asked for by the claim in flight. */
+  private claiming = 0;
+  /**
+   * Runs claimed (leased to this worker) but not started: the next claim is in flight while the slots
+   * still have work. Handed back on shutdown; at most `localQueueSize` of them.
+   */
+  private readonly waiting: ClaimedRun[] = [];
   private readonly completions: CompletionBatch;
   private readonly renewer: LeaseRenewer;
   private pumping = false;
@@ -51,11 +61,17 @@ export class Worker {
       clock,
       workerId,
       leaseMs,
-      held: () => [...this.active.values()].filter((a) => !a.controller.signal.aborted).map((a) => a.run.id),
-      lost: (runId) =>
+      held: () => [
+        ...[...this.active.values()].filter((a) => !a.controller.signal.aborted).map((a) => a.run.id),
+        ...this.waiting.map((run) => run.id),
+      ],
+      lost: (runId) => {
+        const index = this.waiting.findIndex((run) => run.id === runId);
+        if (index >= 0) this.waiting.splice(index, 1);
         this.active
           .get(runId)
-          ?.controller.abort(new SyncError('lease lost to another worker', { retryable: false, errorClass: 'LeaseLost' })),
+          ?.controller.abort(new SyncError('lease lost to another worker', { retryable: false, errorClass: 'LeaseLost' }));
+      },
     });
   }
 
@@ -69,18 +85,27 @@ export class Worker {
    */
   reserve(wanted: number): number {
     if (this.stopped) return 0;
-    const granted = Math.max(0, Math.min(wanted, this.options.concurrency - this.busy));
+    const free = this.options.concurrency - this.busy - this.waiting.length - this.claiming;
+    const granted = Math.max(0, Math.min(wanted, free));
     this.busy += granted;
     return granted;
   }
 
   adopt(runs: ClaimedRun[], reserved: number): void {
     this.busy -= reserved;
-    for (const run of runs) {
-      if (this.stopped) this.lateClaims.push(run.id);
-      else this.start(run);
-    }
+    this.take(runs);
     if (reserved > runs.length) void this.pump();
+  }
+
+  /** Starts claimed runs in free slots; the rest wait in the local queue (still leased, renewed). */
+  private take(runs: ClaimedRun[]): void {
+    if (this.stopped) {
+      for (const run of runs) this.lateClaims.push(run.id);
+      return;
+    }
+    this.waiting.push(...runs);
+    while (this.busy < this.options.concurrency && this.waiting.length > 0) this.start(this.waiting.shift() as ClaimedRun);
+    if (this.waiting.length > 0) this.renewer.ensure();
   }
 
   /** Resolves once the current pump and every running handler have finished. */
@@ -106,25 +131,23 @@ export class Worker {
     try {
       do {
         this.pumpAgain = false;
-        while (!this.stopped && this.busy < this.options.concurrency) {
+        const capacity = this.options.concurrency + this.options.localQueueSize;
+        while (!this.stopped && this.busy + this.waiting.length < capacity) {
           const now = this.options.clock.now();
-          const limit = this.options.concurrency - this.busy;
-          // Held while the claim is in flight, so fires handed over meanwhile do not take the same slots.
-          this.busy += limit;
+          const limit = capacity - this.busy - this.waiting.length;
+          // Counted while the claim is in flight, so fires handed over meanwhile are not promised the same slots.
+          this.claiming = limit;
           const { runs, skipped } = await claimQueuedRuns(this.options.db, {
             now,
             limit,
             workerId: this.options.workerId,
             lockedUntil: new Date(now.getTime() + this.options.leaseMs),
           }).finally(() => {
-            this.busy -= limit;
+            this.claiming = 0;
           });
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
           if (runs.length === 0 && skipped === 0) break;
-          for (const run of runs) {
-            if (this.stopped) this.lateClaims.push(run.id);
-            else this.start(run);
-          }
+          this.take(runs);
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
@@ -158,6 +181,7 @@ export class Worker {
       if (freed) return;
       freed = true;
       this.busy--;
+      this.take([]);
       this.pumpSoon();
     };
     active.done = this.execute(run, controller, free).finally(() => {
@@ -182,6 +206,7 @@ export class Worker {
     counters.runs.started++;
     log.info({ ...fields, event: 'started' }, 'run started');
     const startedAt = performance.now();
+    const startedAtDate = clock.now();
     const timeout = clock.setTimer(
       () =>
         controller.abort(
@@ -196,13 +221,14 @@ export class Worker {
         if (!handler) throw new SyncError(`no sync handler for ${run.service}`, { retryable: false, errorClass: 'NoHandler' });
         result = await abortable(handler.run({ ...run, runId: run.id, signal: controller.signal, log, db }), controller.signal);
       } catch (error) {
-        await this.recordFailure(run, error, Math.round(performance.now() - startedAt), fields, log);
+        if (this.stopped && error instanceof ShutdownAbort) return; // released by stop()
+        await recordFailure(this.options, run, error, Math.round(performance.now() - startedAt), { fields, log });
         return;
       }
       const durationMs = Math.round(performance.now() - startedAt);
       free();
       const outcome: CompletionOutcome = await this.completions.complete(
-        { runId: run.id, durationMs, result },
+        { runId: run.id, durationMs, result, startedAt: startedAtDate },
         controller.signal,
         log,
         fields,
@@ -222,54 +248,6 @@ export class Worker {
     }
   }
 
-  private async recordFailure(
-    run: ClaimedRun,
-    error: unknown,
-    durationMs: number,
-    fields: Record<string, unknown>,
-    log: SchedulerLog,
-  ): Promise<void> {
-    if (this.stopped && error instanceof ShutdownAbort) return; // released by stop()
-    const sync = error instanceof SyncError ? error : undefined;
-    if (sync?.options.errorClass === 'LeaseLost') {
-      log.warn({ ...fields, event: 'lease-expired' }, 'lease lost while running; another worker owns the run now');
-      return;
-    }
-    // Unclassified errors (a bug, a network blip) are retried: a wasted retry costs less than a lost day of data.
-    const retryable = sync ? sync.options.retryable : true;
-    const errorClass = sync?.options.errorClass ?? (error instanceof Error ? error.name : 'Error');
-    const message = error instanceof Error ? error.message : String(error);
-    const now = this.options.clock.now();
-    const retryAt = retryable ? new Date(now.getTime() + (sync?.options.retryAfterMs ?? this.options.retryDelayMs)) : null;
-    const outcome = await failRun(this.options.db, {
-      runId: run.id,
-      workerId: this.options.workerId,
-      now,
-      durationMs,
-      error: message,
-      errorClass,
-      retryAt,
-    }).catch((dbError: unknown) => {
-      log.error(
-        { ...fields, event: 'failed', err: dbError },
-        'could not record the failure; the lease will expire and the run be retried',
-      );
-      return 'lost' as const;
-    });
-    if (outcome === 'retry') {
-      this.options.counters.runs.retried++;
-      this.options.observer?.runFinished?.({ service: run.service, status: 'retried', durationMs });
-      log.warn(
-        { ...fields, event: 'retry-scheduled', errorClass, error: message, retryAt: retryAt?.toISOString() },
-        'run failed; retry scheduled',
-      );
-    } else if (outcome === 'failed') {
-      this.options.counters.runs.failed++;
-      this.options.observer?.runFinished?.({ service: run.service, status: 'failed', durationMs });
-      log.warn({ ...fields, event: 'failed', errorClass, error: message, retryable }, 'run failed');
-    }
-  }
-
   /** Stops claiming, waits up to `graceMs` for running handlers, then aborts and releases the rest. */
   async stop(graceMs: number): Promise<{ finished: number; released: number }> {
     this.stopped = true;
@@ -286,7 +264,7 @@ export class Worker {
     for (const a of left) a.controller.abort(new ShutdownAbort());
     const released = await releaseRuns(this.options.db, {
       workerId: this.options.workerId,
-      runIds: [...left.map((a) => a.run.id), ...this.lateClaims.splice(0)],
+      runIds: [...left.map((a) => a.run.id), ...this.waiting.splice(0).map((run) => run.id), ...this.lateClaims.splice(0)],
       now: this.options.clock.now(),
     }).catch(() => 0);
     this.renewer.stop();
