@@ -27,7 +27,7 @@ export type FirePolicy = {
   nextRun?: NextRun;
   /**
    * Up to `limit` fires due now are inserted already leased to this worker, which runs them at once,
-   * instead of being queued and claimed back by a second statement (free worker slots of this instance).
+   * instead of being queued and claimed back by a second statement (the free slots and local queue).
    */
   take?: { workerId: string; lockedUntil: Date; limit: number };
 };

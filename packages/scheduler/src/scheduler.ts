@@ -155,7 +155,7 @@ export class EnhancedScheduler {
       const now = this.clock.now();
       const expected = new Set(this.book.dueIds(now.getTime(), 10_000));
       for (;;) {
-        // Fires this instance has free slots for are handed to its own workers by the claim itself.
+        // Fires this instance has room for (free slots, its local queue) are handed to it by the claim itself.
         const slots = this.worker.reserve(this.o.claimBatchSize);
         let taken: ClaimedRun[] = [];
         let batch: Awaited<ReturnType<typeof claimDueSchedules>>;

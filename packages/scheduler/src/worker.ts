@@ -34,10 +34,12 @@ type Active = { run: ClaimedRun; controller: AbortController; done: Promise<void
 export class Worker {
   /** Every run this worker holds: running a handler, or finished and waiting for its row to be written. */
   private readonly active = new Map<number, Active>();
-  /** Slots taken: handlers running, plus slots promised to fires being claimed for this worker. */
+  /** Slots taken by running handlers. */
   private busy = 0;
   /** Runs asked for by the claim in flight. */
   private claiming = 0;
+  /** Places promised to fires being claimed for this worker (see reserve). */
+  private reserved = 0;
   /**
    * Runs claimed (leased to this worker) but not started: the next claim is in flight while the slots
    * still have work. Handed back on shutdown; at most `localQueueSize` of them.
@@ -80,19 +82,24 @@ export class Worker {
   }
 
   /**
-   * Promises up to `wanted` free slots to runs about to be claimed for this worker (fires handed over at
-   * claim time); `adopt` starts them and gives back the slots not used.
+   * Promises up to `wanted` places (free slots, then the local queue) to runs about to be claimed for
+   * this worker (fires handed over at claim time); `adopt` takes them and gives back the places not used.
    */
   reserve(wanted: number): number {
     if (this.stopped) return 0;
-    const free = this.options.concurrency - this.busy - this.waiting.length - this.claiming;
-    const granted = Math.max(0, Math.min(wanted, free));
-    this.busy += granted;
+    const granted = Math.max(0, Math.min(wanted, this.room()));
+    this.reserved += granted;
     return granted;
   }
 
+  /** Places left for claimed runs: slots plus the local queue, less what is held or being claimed. */
+  private room(): number {
+    const capacity = this.options.concurrency + this.options.localQueueSize;
+    return capacity - this.busy - this.waiting.length - this.claiming - this.reserved;
+  }
+
   adopt(runs: ClaimedRun[], reserved: number): void {
-    this.busy -= reserved;
+    this.reserved -= reserved;
     this.take(runs);
     if (reserved > runs.length) void this.pump();
   }
@@ -131,10 +138,9 @@ export class Worker {
     try {
       do {
         this.pumpAgain = false;
-        const capacity = this.options.concurrency + this.options.localQueueSize;
-        while (!this.stopped && this.busy + this.waiting.length < capacity) {
+        while (!this.stopped && this.room() > 0) {
           const now = this.options.clock.now();
-          const limit = capacity - this.busy - this.waiting.length;
+          const limit = this.room();
           // Counted while the claim is in flight, so fires handed over meanwhile are not promised the same slots.
           this.claiming = limit;
           const { runs, skipped } = await claimQueuedRuns(this.options.db, {
