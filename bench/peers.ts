@@ -227,7 +227,7 @@ try {
     const queue = `cofire${++batch}`;
     await b.createQueue(queue);
     // One fire per key: a cron naming a single minute, far enough ahead for n schedule() calls.
-    const fireAt = new Date(Math.ceil((Date.now() + 30_000 + n * 5) / 60_000) * 60_000);
+    const fireAt = new Date(Math.ceil((Date.now() + 30_000 + n * 15) / 60_000) * 60_000);
     const cron = `${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
     for (let i = 0; i < n; i += 50)
       await Promise.all(
