@@ -4,7 +4,7 @@
 // schedules (its crontab is one file for the whole process), so it has no co-fire figure.
 // Each system gets a database of its own on TEST_DATABASE_URL's server, dropped at the end.
 //
-//   pnpm bench peers [--jobs=6000] [--rounds=3] [--cofire=1000,10000] [--quiet-load=<cores>] [--quiet-wait=60] [--cofire-only]
+//   pnpm bench peers [--jobs=6000] [--rounds=3] [--cofire=1000,10000] [--quiet-load=<cores>] [--quiet-wait=60] [--cofire-only] [--local-queue=64]
 import { availableParallelism, loadavg } from 'node:os';
 import { queryRows, type Service, sql } from '@kpi/db';
 import { createPostgresDatabase } from '@kpi/testing';
@@ -18,6 +18,8 @@ import { flag, fmt, openBenchDatabase, option, percentile, sleep } from './bench
 const JOBS = option('jobs', 6_000);
 const ROUNDS = option('rounds', 3);
 const POLL_MS = 1_000;
+// This engine's fast setting for short runs, as graphile-worker's localQueue is its own (both opt-in).
+const LOCAL_QUEUE = option('local-queue', 64);
 const COFIRE = (process.argv.find((a) => a.startsWith('--cofire='))?.slice(9) ?? '1000,10000').split(',').map(Number);
 const SERVICES: Service[] = ['meta', 'ga4', 'shopify'];
 const QUIET_LOAD = option('quiet-load', availableParallelism());
@@ -56,6 +58,7 @@ try {
       DATABASE_URL: ours.url,
       HANDLER: 'noop',
       CONCURRENCY: concurrency,
+      LOCAL_QUEUE,
       POLL_MS,
     });
     try {
@@ -187,7 +190,13 @@ try {
 
   async function cofireHere(n: number): Promise<{ lags: number[]; runs: number; schedules: number }> {
     // The process runs first and hears of the new schedules as any instance does (NOTIFY, re-read).
-    const proc = await startSchedulerProcess('cofire', { DATABASE_URL: ours.url, HANDLER: 'noop', CONCURRENCY: 64, POLL_MS });
+    const proc = await startSchedulerProcess('cofire', {
+      DATABASE_URL: ours.url,
+      HANDLER: 'noop',
+      CONCURRENCY: 64,
+      LOCAL_QUEUE,
+      POLL_MS,
+    });
     const [now] = await queryRows<{ t: Date }>(db, sql`SELECT now() AS t`);
     const fireAt = new Date(Math.ceil((new Date(now?.t ?? Date.now()).getTime() + 10_000) / 1000) * 1000);
     const ids = await insertSchedules(

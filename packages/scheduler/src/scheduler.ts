@@ -18,7 +18,7 @@ export type { SchedulerOptions } from './scheduler-options.ts';
  */
 export class EnhancedScheduler {
   readonly instanceId: string;
-  private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock' | 'localQueueSize'>> &
+  private readonly o: Required<Omit<SchedulerOptions, 'listen' | 'observer' | 'instanceId' | 'clock'>> &
     Pick<SchedulerOptions, 'listen' | 'observer'>;
   private readonly clock: Clock;
   private readonly counters = emptyCounters();
@@ -49,7 +49,7 @@ export class EnhancedScheduler {
       handlers: this.o.handlers,
       workerId: this.instanceId,
       concurrency: this.o.concurrency,
-      localQueueSize: options.localQueueSize ?? Math.max(this.o.concurrency, 64),
+      localQueueSize: this.o.localQueueSize,
       leaseMs: this.o.leaseMs,
       retryDelayMs: this.o.retryDelayMs,
       runTimeoutMs: this.o.runTimeoutMs,
