@@ -10,6 +10,7 @@ const BENCHES = {
   throughput: ['--import', 'tsx', 'throughput.ts'],
   drain: ['--import', 'tsx', 'drain.ts'],
   soak: ['--import', 'tsx', 'soak.ts'],
+  peers: ['--import', 'tsx', 'peers.ts'],
 };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {

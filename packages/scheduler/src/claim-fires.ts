@@ -1,5 +1,6 @@
 import { computeNextRun, cronFor } from '@kpi/cron';
 import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+import type { ClaimedRun } from './run-queries.ts';
 
 type NextRun = (expression: string, timeZone: string, after: Date) => Date | null;
 
@@ -24,6 +25,11 @@ export type FirePolicy = {
   random?: () => number;
   /** How next fires are computed; a batch passes a memoised one. */
   nextRun?: NextRun;
+  /**
+   * Up to `limit` fires due now are inserted already leased to this worker, which runs them at once,
+   * instead of being queued and claimed back by a second statement (the free slots and local queue).
+   */
+  take?: { workerId: string; lockedUntil: Date; limit: number };
 };
 
 export type ClaimedFire = {
@@ -37,6 +43,8 @@ export type ClaimedFire = {
   /** How late the claim was, against the fire it is for (ms). */
   lagMs: number;
   reason?: string;
+  /** Set when the fire was inserted leased to the claiming worker (`take`): the run to start now. */
+  taken?: ClaimedRun;
 };
 
 export type Advanced = { id: number; nextRunAt: Date | null };
@@ -52,6 +60,7 @@ type DueRow = {
 };
 
 type Planned = {
+  take?: boolean;
   schedule_id: number;
   user_id: number;
   service: Service;
@@ -120,17 +129,28 @@ export function planFire(row: DueRow, policy: FirePolicy): Planned {
   };
 }
 
-const insertRuns = (planned: Planned[], maxAttempts: number, now: Date) => sql`
+// A taken fire starts as the claim of a queued run would leave it: running, attempt 1, leased.
+const insertRuns = (planned: Planned[], policy: FirePolicy) => {
+  const now = policy.now;
+  const take = policy.take ?? { workerId: null, lockedUntil: null };
+  return sql`
   INSERT INTO job_runs (user_id, schedule_id, service, trigger, scheduled_for, status, max_attempts, run_after,
-                        error, error_class, finished_at, created_at, updated_at)
-  SELECT v.user_id, v.schedule_id, v.service, v.trigger, v.scheduled_for, v.status, ${maxAttempts}, v.run_after,
+                        error, error_class, finished_at, attempt, locked_by, locked_until, started_at,
+                        created_at, updated_at)
+  SELECT v.user_id, v.schedule_id, v.service, v.trigger, v.scheduled_for,
+         CASE WHEN v.take THEN 'running' ELSE v.status END, ${policy.maxAttempts}, v.run_after,
          v.error, CASE WHEN v.status = 'skipped' THEN 'Skipped' END,
-         CASE WHEN v.status = 'skipped' THEN ${now}::timestamptz END, ${now}, ${now}
+         CASE WHEN v.status = 'skipped' THEN ${now}::timestamptz END,
+         CASE WHEN v.take THEN 1 ELSE 0 END,
+         CASE WHEN v.take THEN ${take.workerId}::text END,
+         CASE WHEN v.take THEN ${take.lockedUntil}::timestamptz END,
+         CASE WHEN v.take THEN ${now}::timestamptz END, ${now}, ${now}
   FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(
     user_id integer, schedule_id bigint, service text, trigger text, scheduled_for timestamptz, status text,
-    run_after timestamptz, error text)
+    run_after timestamptz, error text, take boolean)
   ON CONFLICT DO NOTHING
   RETURNING id, schedule_id, status`;
+};
 
 /**
  * Claims every due schedule (up to a batch) in one transaction: lock the due rows (SKIP LOCKED, so
@@ -160,20 +180,27 @@ export async function claimDueSchedules(
     const nextRuns = new Map<string, Date | null>();
     const memoPolicy = { ...policy, nextRun: memoNextRun(nextRuns) };
     const planned = due.map((row) => planFire(row, memoPolicy));
-    const inserted = await queryRows<{ id: string; schedule_id: string; status: string }>(
-      tx,
-      insertRuns(planned, policy.maxAttempts, policy.now),
-    );
+    let takeLeft = policy.take?.limit ?? 0;
+    for (const p of planned) {
+      if (takeLeft === 0) break;
+      if (p.status === 'queued' && new Date(p.run_after).getTime() <= policy.now.getTime()) {
+        p.take = true;
+        takeLeft--;
+      }
+    }
+    const inserted = await queryRows<{ id: string; schedule_id: string; status: string }>(tx, insertRuns(planned, policy));
     const won = new Map(inserted.map((row) => [Number(row.schedule_id), row]));
     // A queued fire can lose to a manual run queued a moment ago (the one-active index): record it as skipped.
     const raced = planned
       .filter((p) => !won.has(p.schedule_id) && p.status === 'queued')
-      .map((p) => ({ ...p, status: 'skipped' as const, error: 'another run for this service was queued at the same moment' }));
+      .map((p) => ({
+        ...p,
+        status: 'skipped' as const,
+        take: false,
+        error: 'another run for this service was queued at the same moment',
+      }));
     if (raced.length > 0) {
-      for (const row of await queryRows<{ id: string; schedule_id: string; status: string }>(
-        tx,
-        insertRuns(raced, policy.maxAttempts, policy.now),
-      )) {
+      for (const row of await queryRows<{ id: string; schedule_id: string; status: string }>(tx, insertRuns(raced, policy))) {
         won.set(Number(row.schedule_id), row);
       }
     }
@@ -182,10 +209,11 @@ export async function claimDueSchedules(
       SET next_run_at = v.next_run_at, last_run_at = GREATEST(s.last_run_at, v.scheduled_for)
       FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
       WHERE s.id = v.schedule_id`);
+    const timezones = new Map(due.map((row) => [Number(row.id), row.timezone]));
     const fires: ClaimedFire[] = [];
     for (const p of [...planned, ...raced]) {
       const row = won.get(p.schedule_id);
-      if (!row || row.status !== p.status) continue;
+      if (!row || row.status !== (p.take ? 'running' : p.status)) continue;
       fires.push({
         runId: Number(row.id),
         scheduleId: p.schedule_id,
@@ -196,6 +224,20 @@ export async function claimDueSchedules(
         scheduledFor: new Date(p.scheduled_for),
         lagMs: policy.now.getTime() - new Date(p.scheduled_for).getTime(),
         ...(p.error ? { reason: p.error } : {}),
+        ...(p.take
+          ? {
+              taken: {
+                id: Number(row.id),
+                userId: p.user_id,
+                service: p.service,
+                trigger: p.trigger,
+                scheduledFor: new Date(p.scheduled_for),
+                attempt: 1,
+                maxAttempts: policy.maxAttempts,
+                timezone: timezones.get(p.schedule_id) ?? 'UTC',
+              },
+            }
+          : {}),
       });
     }
     return {

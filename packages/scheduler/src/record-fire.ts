@@ -1,5 +1,6 @@
 import type { ClaimedFire } from './claim-fires.ts';
 import type { SchedulerLog } from './handlers/types.ts';
+import type { TakenBack } from './run-queries.ts';
 import type { emptyCounters, LagWindow, SchedulerObserver } from './stats.ts';
 
 /** Counts, logs and reports one claimed fire: `fired`, `recovered` or `skipped`. */
@@ -28,5 +29,27 @@ export function recordFire(
   } else {
     into.lag.add(fire.lagMs);
     into.log.info({ event: 'fired', ...fields }, 'schedule fired');
+  }
+}
+
+/** Counts and logs runs taken back from workers that stopped renewing their lease. */
+export function recordTakenBack(
+  taken: TakenBack[],
+  into: { counters: ReturnType<typeof emptyCounters>; log: SchedulerLog; observer?: SchedulerObserver },
+): void {
+  into.counters.runs.leaseExpired += taken.length;
+  into.observer?.leaseExpired?.(taken.length);
+  for (const run of taken) {
+    into.log.warn(
+      {
+        event: 'lease-expired',
+        runId: run.id,
+        userId: run.userId,
+        service: run.service,
+        previousOwner: run.lockedBy,
+        status: run.status,
+      },
+      'run taken back from a worker that stopped renewing its lease',
+    );
   }
 }

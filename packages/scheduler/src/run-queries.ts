@@ -52,7 +52,9 @@ export async function claimQueuedRuns(
               error = CASE WHEN picked.cancelled THEN 'schedule was disabled before the run started' ELSE r.error END,
               error_class = CASE WHEN picked.cancelled THEN 'Skipped' ELSE r.error_class END,
               updated_at = ${options.now}
-          FROM picked WHERE r.id = picked.id
+          -- The id list lets the planner reach the rows by primary key: joined to the CTE alone it
+          -- scanned the whole of job_runs (history included) on every claim.
+          FROM picked WHERE r.id = picked.id AND r.id = ANY (ARRAY(SELECT id FROM picked))
           RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts,
             (SELECT s.timezone FROM job_schedules s WHERE s.user_id = r.user_id AND s.service = r.service) AS timezone`,
     ),

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { claimDueSchedules } from './claim-fires.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
-import { recordFire } from './record-fire.ts';
-import { takeBackExpiredLeases } from './run-queries.ts';
+import { recordFire, recordTakenBack } from './record-fire.ts';
+import { type ClaimedRun, takeBackExpiredLeases } from './run-queries.ts';
 import { ScheduleBook } from './schedule-book.ts';
 import { DEFAULTS, type SchedulerOptions } from './scheduler-options.ts';
 import { emptyCounters, LagWindow, type SchedulerStats } from './stats.ts';
@@ -49,6 +49,7 @@ export class EnhancedScheduler {
       handlers: this.o.handlers,
       workerId: this.instanceId,
       concurrency: this.o.concurrency,
+      localQueueSize: this.o.localQueueSize,
       leaseMs: this.o.leaseMs,
       retryDelayMs: this.o.retryDelayMs,
       runTimeoutMs: this.o.runTimeoutMs,
@@ -154,20 +155,30 @@ export class EnhancedScheduler {
       const now = this.clock.now();
       const expected = new Set(this.book.dueIds(now.getTime(), 10_000));
       for (;;) {
-        const batch = await claimDueSchedules(this.o.db, {
-          now,
-          batchSize: this.o.claimBatchSize,
-          graceMs: this.o.graceMs,
-          catchupWindowMs: this.o.catchupWindowMs,
-          catchupJitterMs: this.o.catchupJitterMs,
-          maxAttempts: this.o.maxAttempts,
-        });
+        // Fires this instance has room for (free slots, its local queue) are handed to it by the claim itself.
+        const slots = this.worker.reserve(this.o.claimBatchSize);
+        let taken: ClaimedRun[] = [];
+        let batch: Awaited<ReturnType<typeof claimDueSchedules>>;
+        try {
+          batch = await claimDueSchedules(this.o.db, {
+            now,
+            batchSize: this.o.claimBatchSize,
+            graceMs: this.o.graceMs,
+            catchupWindowMs: this.o.catchupWindowMs,
+            catchupJitterMs: this.o.catchupJitterMs,
+            maxAttempts: this.o.maxAttempts,
+            take: { workerId: this.instanceId, lockedUntil: new Date(now.getTime() + this.o.leaseMs), limit: slots },
+          });
+          taken = batch.fires.flatMap((fire) => (fire.taken ? [fire.taken] : []));
+        } finally {
+          this.worker.adopt(taken, slots);
+        }
         this.book.apply(batch.advanced);
         for (const adv of batch.advanced) expected.delete(adv.id);
         this.counters.claimsLost += batch.lost;
         for (const fire of batch.fires)
           recordFire(fire, { counters: this.counters, lag: this.lag, log: this.o.log, observer: this.o.observer });
-        if (batch.fires.some((fire) => fire.status === 'queued')) void this.worker.pump();
+        if (batch.fires.some((fire) => fire.status === 'queued' && !fire.taken)) void this.worker.pump();
         if (batch.advanced.length < this.o.claimBatchSize) break;
       }
       // Due here but not claimed: another instance took it (or holds its lock right now). Re-read them.
@@ -215,21 +226,7 @@ export class EnhancedScheduler {
   private async sweepLeases(): Promise<void> {
     const taken = await takeBackExpiredLeases(this.o.db, this.clock.now());
     if (taken.length === 0) return;
-    this.counters.runs.leaseExpired += taken.length;
-    this.o.observer?.leaseExpired?.(taken.length);
-    for (const run of taken) {
-      this.o.log.warn(
-        {
-          event: 'lease-expired',
-          runId: run.id,
-          userId: run.userId,
-          service: run.service,
-          previousOwner: run.lockedBy,
-          status: run.status,
-        },
-        'run taken back from a worker that stopped renewing its lease',
-      );
-    }
+    recordTakenBack(taken, { counters: this.counters, log: this.o.log, observer: this.o.observer });
     void this.worker.pump();
   }
 

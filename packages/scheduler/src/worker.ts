@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@kpi/db';
-import type { Clock, TimerHandle } from './clock.ts';
+import { abortable, ShutdownAbort } from './abortable.ts';
+import type { Clock } from './clock.ts';
+import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
-import { type ClaimedRun, claimQueuedRuns, completeRun, failRun, releaseRuns, renewLease } from './run-queries.ts';
+import { recordFailure } from './record-failure.ts';
+import { type ClaimedRun, claimQueuedRuns, releaseRuns } from './run-queries.ts';
 import type { emptyCounters, SchedulerObserver } from './stats.ts';
 
 export type WorkerOptions = {
@@ -12,6 +15,8 @@ export type WorkerOptions = {
   handlers: HandlerRegistry;
   workerId: string;
   concurrency: number;
+  /** Runs claimed ahead of free slots (see `waiting`). */
+  localQueueSize: number;
   leaseMs: number;
   retryDelayMs: number;
   runTimeoutMs: number;
@@ -21,20 +26,93 @@ export type WorkerOptions = {
 
 type Active = { run: ClaimedRun; controller: AbortController; done: Promise<void> };
 
-/** Takes queued runs (bounded concurrency), runs their handler under a renewed lease, records the outcome. */
+/**
+ * Takes queued runs (bounded concurrency), runs their handler under a renewed lease, records the outcome.
+ * A slot is free again as soon as its handler settles; the run itself stays held (lease renewed) until
+ * its outcome is written, which is done in batches.
+ */
 export class Worker {
+  /** Every run this worker holds: running a handler, or finished and waiting for its row to be written. */
   private readonly active = new Map<number, Active>();
+  /** Slots taken by running handlers. */
+  private busy = 0;
+  /** Runs asked for by the claim in flight. */
+  private claiming = 0;
+  /** Places promised to fires being claimed for this worker (see reserve). */
+  private reserved = 0;
+  /**
+   * Runs claimed (leased to this worker) but not started: the next claim is in flight while the slots
+   * still have work. Handed back on shutdown; at most `localQueueSize` of them.
+   */
+  private readonly waiting: ClaimedRun[] = [];
+  private readonly completions: CompletionBatch;
+  private readonly renewer: LeaseRenewer;
   private pumping = false;
   private pumpDone: Promise<void> = Promise.resolve();
   /** Runs claimed by a pump that was in flight when stop() began: handed straight back, never started. */
   private readonly lateClaims: number[] = [];
   private pumpAgain = false;
+  private pumpQueued = false;
   private stopped = false;
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    const { db, clock, workerId, leaseMs } = options;
+    this.completions = new CompletionBatch({ db, clock, workerId });
+    this.renewer = new LeaseRenewer({
+      db,
+      clock,
+      workerId,
+      leaseMs,
+      held: () => [
+        ...[...this.active.values()].filter((a) => !a.controller.signal.aborted).map((a) => a.run.id),
+        ...this.waiting.map((run) => run.id),
+      ],
+      lost: (runId) => {
+        const index = this.waiting.findIndex((run) => run.id === runId);
+        if (index >= 0) this.waiting.splice(index, 1);
+        this.active
+          .get(runId)
+          ?.controller.abort(new SyncError('lease lost to another worker', { retryable: false, errorClass: 'LeaseLost' }));
+      },
+    });
+  }
 
   get running(): number {
     return this.active.size;
+  }
+
+  /**
+   * Promises up to `wanted` places (free slots, then the local queue) to runs about to be claimed for
+   * this worker (fires handed over at claim time); `adopt` takes them and gives back the places not used.
+   */
+  reserve(wanted: number): number {
+    if (this.stopped) return 0;
+    const granted = Math.max(0, Math.min(wanted, this.room()));
+    this.reserved += granted;
+    return granted;
+  }
+
+  /** Places left for claimed runs: slots plus the local queue, less what is held or being claimed. */
+  private room(): number {
+    const capacity = this.options.concurrency + this.options.localQueueSize;
+    return capacity - this.busy - this.waiting.length - this.claiming - this.reserved;
+  }
+
+  adopt(runs: ClaimedRun[], reserved: number): void {
+    this.reserved -= reserved;
+    this.take(runs);
+    if (reserved > runs.length) void this.pump();
+  }
+
+  /** Starts claimed runs in free slots; the rest wait in the local queue (still leased, renewed). */
+  private take(runs: ClaimedRun[]): void {
+    if (this.stopped) {
+      for (const run of runs) this.lateClaims.push(run.id);
+      return;
+    }
+    this.waiting.push(...runs);
+    while (this.busy < this.options.concurrency && this.waiting.length > 0) this.start(this.waiting.shift() as ClaimedRun);
+    if (this.waiting.length > 0) this.renewer.ensure();
   }
 
   /** Resolves once the current pump and every running handler have finished. */
@@ -60,20 +138,22 @@ export class Worker {
     try {
       do {
         this.pumpAgain = false;
-        while (!this.stopped && this.active.size < this.options.concurrency) {
+        while (!this.stopped && this.room() > 0) {
           const now = this.options.clock.now();
+          const limit = this.room();
+          // Counted while the claim is in flight, so fires handed over meanwhile are not promised the same slots.
+          this.claiming = limit;
           const { runs, skipped } = await claimQueuedRuns(this.options.db, {
             now,
-            limit: this.options.concurrency - this.active.size,
+            limit,
             workerId: this.options.workerId,
             lockedUntil: new Date(now.getTime() + this.options.leaseMs),
+          }).finally(() => {
+            this.claiming = 0;
           });
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
           if (runs.length === 0 && skipped === 0) break;
-          for (const run of runs) {
-            if (this.stopped) this.lateClaims.push(run.id);
-            else this.start(run);
-          }
+          this.take(runs);
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
@@ -84,18 +164,41 @@ export class Worker {
     }
   }
 
-  private start(run: ClaimedRun): void {
-    const controller = new AbortController();
-    const active: Active = { run, controller, done: Promise.resolve() };
-    this.active.set(run.id, active);
-    active.done = this.execute(run, controller).finally(() => {
-      this.active.delete(run.id);
+  /**
+   * Pumps on the next turn: handlers that settle together free their slots together, and one claim
+   * fills them all (a pump per slot would claim one run, then the rest).
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
       void this.pump();
     });
   }
 
-  private async execute(run: ClaimedRun, controller: AbortController): Promise<void> {
-    const { clock, db, workerId, counters } = this.options;
+  private start(run: ClaimedRun): void {
+    const controller = new AbortController();
+    const active: Active = { run, controller, done: Promise.resolve() };
+    this.active.set(run.id, active);
+    this.busy++;
+    let freed = false;
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.busy--;
+      this.take([]);
+      this.pumpSoon();
+    };
+    active.done = this.execute(run, controller, free).finally(() => {
+      this.active.delete(run.id);
+      free();
+    });
+    this.renewer.ensure();
+  }
+
+  private async execute(run: ClaimedRun, controller: AbortController, free: () => void): Promise<void> {
+    const { clock, db, counters } = this.options;
     const log = this.options.log.child?.({ runId: run.id, userId: run.userId, service: run.service }) ?? this.options.log;
     const fields = {
       event: 'claimed',
@@ -109,16 +212,7 @@ export class Worker {
     counters.runs.started++;
     log.info({ ...fields, event: 'started' }, 'run started');
     const startedAt = performance.now();
-    let renewTimer: TimerHandle | undefined;
-    const renew = () => {
-      renewTimer = clock.setTimer(async () => {
-        const until = new Date(clock.now().getTime() + this.options.leaseMs);
-        const held = await renewLease(db, { runId: run.id, workerId, lockedUntil: until }).catch(() => true);
-        if (!held) controller.abort(new SyncError('lease lost to another worker', { retryable: false, errorClass: 'LeaseLost' }));
-        else if (!controller.signal.aborted) renew();
-      }, this.options.leaseMs / 3);
-    };
-    renew();
+    const startedAtDate = clock.now();
     const timeout = clock.setTimer(
       () =>
         controller.abort(
@@ -133,11 +227,18 @@ export class Worker {
         if (!handler) throw new SyncError(`no sync handler for ${run.service}`, { retryable: false, errorClass: 'NoHandler' });
         result = await abortable(handler.run({ ...run, runId: run.id, signal: controller.signal, log, db }), controller.signal);
       } catch (error) {
-        await this.recordFailure(run, error, Math.round(performance.now() - startedAt), fields, log);
+        if (this.stopped && error instanceof ShutdownAbort) return; // released by stop()
+        await recordFailure(this.options, run, error, Math.round(performance.now() - startedAt), { fields, log });
         return;
       }
       const durationMs = Math.round(performance.now() - startedAt);
-      const outcome = await this.recordSuccess(run, durationMs, result, controller.signal, fields, log);
+      free();
+      const outcome: CompletionOutcome = await this.completions.complete(
+        { runId: run.id, durationMs, result, startedAt: startedAtDate },
+        controller.signal,
+        log,
+        fields,
+      );
       if (outcome === 'recorded') {
         counters.runs.succeeded++;
         this.options.observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs });
@@ -149,89 +250,7 @@ export class Worker {
         );
       }
     } finally {
-      renewTimer?.cancel();
       timeout.cancel();
-    }
-  }
-
-  /**
-   * Records a finished handler's success. The work is done, so a database error here must not count as
-   * a failure of the run (that would queue a retry and run the handler a second time): the update is
-   * tried again, while the lease is renewed, until it lands, the run turns out not to be ours any more,
-   * or the run is aborted (timeout, lease lost, shutdown), in which case the lease decides.
-   */
-  private async recordSuccess(
-    run: ClaimedRun,
-    durationMs: number,
-    result: unknown,
-    signal: AbortSignal,
-    fields: Record<string, unknown>,
-    log: SchedulerLog,
-  ): Promise<'recorded' | 'not-ours' | 'unrecorded'> {
-    const { clock, db, workerId } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const done = await completeRun(db, { runId: run.id, workerId, now: clock.now(), durationMs, result });
-        return done ? 'recorded' : 'not-ours';
-      } catch (error) {
-        if (signal.aborted) {
-          log.error(
-            { ...fields, event: 'complete-failed', err: error },
-            'could not record the success; the lease will expire and the run be retried',
-          );
-          return 'unrecorded';
-        }
-        log.warn({ ...fields, event: 'complete-retry', attempt, err: error }, 'could not record the success yet; trying again');
-        await new Promise<void>((resolve) => clock.setTimer(resolve, Math.min(200 * 2 ** (attempt - 1), 2_000)));
-      }
-    }
-  }
-
-  private async recordFailure(
-    run: ClaimedRun,
-    error: unknown,
-    durationMs: number,
-    fields: Record<string, unknown>,
-    log: SchedulerLog,
-  ): Promise<void> {
-    if (this.stopped && error instanceof ShutdownAbort) return; // released by stop()
-    const sync = error instanceof SyncError ? error : undefined;
-    if (sync?.options.errorClass === 'LeaseLost') {
-      log.warn({ ...fields, event: 'lease-expired' }, 'lease lost while running; another worker owns the run now');
-      return;
-    }
-    // Unclassified errors (a bug, a network blip) are retried: a wasted retry costs less than a lost day of data.
-    const retryable = sync ? sync.options.retryable : true;
-    const errorClass = sync?.options.errorClass ?? (error instanceof Error ? error.name : 'Error');
-    const message = error instanceof Error ? error.message : String(error);
-    const now = this.options.clock.now();
-    const retryAt = retryable ? new Date(now.getTime() + (sync?.options.retryAfterMs ?? this.options.retryDelayMs)) : null;
-    const outcome = await failRun(this.options.db, {
-      runId: run.id,
-      workerId: this.options.workerId,
-      now,
-      durationMs,
-      error: message,
-      errorClass,
-      retryAt,
-    }).catch((dbError: unknown) => {
-      log.error(
-        { ...fields, event: 'failed', err: dbError },
-        'could not record the failure; the lease will expire and the run be retried',
-      );
-      return 'lost' as const;
-    });
-    if (outcome === 'retry') {
-      this.options.counters.runs.retried++;
-      this.options.observer?.runFinished?.({ service: run.service, status: 'retried', durationMs });
-      log.warn(
-        { ...fields, event: 'retry-scheduled', errorClass, error: message, retryAt: retryAt?.toISOString() },
-        'run failed; retry scheduled',
-      );
-    } else if (outcome === 'failed') {
-      this.options.counters.runs.failed++;
-      this.options.observer?.runFinished?.({ service: run.service, status: 'failed', durationMs });
-      log.warn({ ...fields, event: 'failed', errorClass, error: message, retryable }, 'run failed');
     }
   }
 
@@ -251,33 +270,11 @@ export class Worker {
     for (const a of left) a.controller.abort(new ShutdownAbort());
     const released = await releaseRuns(this.options.db, {
       workerId: this.options.workerId,
-      runIds: [...left.map((a) => a.run.id), ...this.lateClaims.splice(0)],
+      runIds: [...left.map((a) => a.run.id), ...this.waiting.splice(0).map((run) => run.id), ...this.lateClaims.splice(0)],
       now: this.options.clock.now(),
     }).catch(() => 0);
+    this.renewer.stop();
     this.options.counters.runs.released += released;
     return { finished: pending.length - left.length, released };
   }
-}
-
-class ShutdownAbort extends Error {
-  override readonly name = 'ShutdownAbort';
-}
-
-/** Settles with the handler, or rejects as soon as the signal aborts (a handler that ignores it is abandoned). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,5 +1,5 @@
-// 20% of database calls failing (shortened from a minute to 20 s): in two scheduler processes a driver
-// wrapper makes 10% of queries throw before they are sent and another 10% of COMMITs commit and then
+// Database calls failing (shortened from a minute to 20 s): in two scheduler processes a driver
+// wrapper makes 10% of queries throw before they are sent and 20% of COMMITs commit and then
 // throw as if the acknowledgement was lost, while every-second schedules fire and manual runs queue.
 // Every fire still runs exactly once: the unique (schedule_id, scheduled_for) catches a claim whose
 // COMMIT landed unacknowledged, and a run's handler executes once (counted by its side effect).
@@ -42,7 +42,9 @@ describe.each(FAULT_BACKENDS)('a fifth of database calls failing, on %s', (backe
       DATABASE_URL: database.url as string,
       HANDLER: 'count',
       FAULT_BEFORE_RATE: 0.1,
-      FAULT_COMMIT_ACK_RATE: 0.1,
+      // Claims and completions are batched, so a process sends only some dozens of COMMITs in the window:
+      // a fifth of them, so that a handful of acknowledgements is really lost.
+      FAULT_COMMIT_ACK_RATE: 0.2,
       FAULT_UNTIL: faultUntil,
       CONCURRENCY: 8,
       POOL_SIZE: 6,
@@ -102,7 +104,7 @@ describe.each(FAULT_BACKENDS)('a fifth of database calls failing, on %s', (backe
       // The faults really happened, at about the rates asked for.
       const counts = injected[index] as { before: number; commitAck: number; queries: number };
       expect(counts.before).toBeGreaterThan(counts.queries * 0.05);
-      expect(counts.commitAck).toBeGreaterThan(10);
+      expect(counts.commitAck).toBeGreaterThan(3);
     }
   }, 120_000);
 });
