@@ -11,6 +11,10 @@ export type ApiSettings = {
   maxAttempts: number;
   /** How long a browser session lasts (SESSION_TTL_HOURS). */
   sessionTtlSeconds: number;
+  /** Active (unrevoked) API tokens one user may hold (MAX_API_TOKENS_PER_USER); 50 when unset. */
+  maxApiTokensPerUser?: number;
+  /** Manual runs one user may request per minute (RUN_NOW_PER_MINUTE); 10 when unset. */
+  runNowPerMinute?: number;
 };
 
 /** Notifications from services to the scheduler running in the same process. */

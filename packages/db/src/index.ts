@@ -7,4 +7,5 @@ export { openPglite } from './open-pglite.ts';
 export { openPostgres } from './open-postgres.ts';
 export { queryRows } from './rows.ts';
 export * from './schema/index.ts';
+export * from './schema/tenant-columns.ts';
 export { withService, withTenant } from './tenant.ts';

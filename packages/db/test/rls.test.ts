@@ -114,11 +114,12 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
     });
     for (const table of ['users', 'sessions', 'api_tokens', 'job_schedules', 'job_runs', 'kpi_snapshots']) {
       const key = table === 'users' ? 'id' : 'user_id';
+      // The key column, not *: the tenant role is granted columns (no password_hash or token_hash).
       const forAlice = await withTenant(database.db, alice, (tx) =>
-        queryRows<Record<string, number>>(tx, sql`SELECT * FROM ${sql.identifier(table)}`),
+        queryRows<Record<string, number>>(tx, sql`SELECT ${sql.identifier(key)} FROM ${sql.identifier(table)}`),
       );
       const forBob = await withTenant(database.db, bob, (tx) =>
-        queryRows<Record<string, number>>(tx, sql`SELECT * FROM ${sql.identifier(table)}`),
+        queryRows<Record<string, number>>(tx, sql`SELECT ${sql.identifier(key)} FROM ${sql.identifier(table)}`),
       );
       expect(forAlice.length, `${table} allowed`).toBeGreaterThan(0);
       expect(

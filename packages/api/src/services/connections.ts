@@ -1,12 +1,13 @@
 import {
-  type Connection,
   type ConnectionStatus,
+  type ConnectionView,
   type CredentialKind,
   connections,
   eq,
   SERVICES,
   type Service,
   sql,
+  tenantConnectionColumns,
   withTenant,
 } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
@@ -40,7 +41,7 @@ export type ConnectionJson = {
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
-function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): ConnectionJson {
+function toJson(deps: ApiDeps, service: Service, row: ConnectionView | undefined): ConnectionJson {
   const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
   const actions = row?.settings.conversionActionTypes;
   return {
@@ -48,7 +49,8 @@ function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): C
     mode: row ? 'live' : 'sample',
     account_id: row?.accountId ?? null,
     credential_kind: row?.credentialKind ?? null,
-    has_secret: Boolean(row?.secret),
+    // `secret` is NOT NULL and the tenant may not read it: every saved connection has one.
+    has_secret: Boolean(row),
     status: row?.status ?? null,
     last_checked_at: iso(row?.lastCheckedAt ?? null),
     last_error: row?.lastError ?? null,
@@ -61,7 +63,7 @@ function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): C
 
 /** One entry per service, connected or not. */
 export async function listConnections(deps: ApiDeps, userId: number): Promise<ConnectionJson[]> {
-  const rows = await withTenant(deps.db, userId, (tx) => tx.select().from(connections));
+  const rows = await withTenant(deps.db, userId, (tx) => tx.select(tenantConnectionColumns).from(connections));
   return SERVICES.map((service) =>
     toJson(
       deps,
@@ -106,7 +108,7 @@ export async function saveConnection(
         .update(connections)
         .set({ accountId, ...(conversionActionTypes ? { settings } : {}), updatedAt: sql`now()` })
         .where(eq(connections.service, service))
-        .returning();
+        .returning(tenantConnectionColumns);
       if (!updated)
         throw new AppError('VALIDATION_ERROR', 'credential is required for a new connection', { field: 'credential' });
       return updated;
@@ -130,7 +132,7 @@ export async function saveConnection(
         target: [connections.userId, connections.service],
         set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
       })
-      .returning();
+      .returning(tenantConnectionColumns);
     return saved;
   });
   deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
@@ -140,7 +142,7 @@ export async function saveConnection(
 /** Removes the connection: the service goes back to sample data. */
 export async function removeConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionJson> {
   const [row] = await withTenant(deps.db, userId, (tx) =>
-    tx.delete(connections).where(eq(connections.service, service)).returning(),
+    tx.delete(connections).where(eq(connections.service, service)).returning(tenantConnectionColumns),
   );
   if (!row) throw new AppError('NOT_FOUND', `No ${service} connection to remove`);
   deps.log.info({ event: 'connection-removed', userId, service }, 'connection removed');
@@ -154,6 +156,8 @@ export async function testConnection(
 ): Promise<ProbeResult & { connection: ConnectionJson }> {
   const result = await connectorsOf(deps).testConnection(deps.db, userId, service);
   if (!result) throw new AppError('NOT_FOUND', `No ${service} connection to test: save one first`);
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx.select(tenantConnectionColumns).from(connections).where(eq(connections.service, service)),
+  );
   return { ...result, connection: toJson(deps, service, row) };
 }

@@ -2,9 +2,10 @@ import {
   type ConnectionStatus,
   type CredentialKind,
   type Service,
-  type SheetDestination,
+  type SheetDestinationView,
   sheetDestinations,
   sql,
+  tenantSheetColumns,
   withTenant,
 } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
@@ -28,14 +29,15 @@ export type SheetJson = {
   oauth_available: boolean;
 };
 
-function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
+function toJson(deps: ApiDeps, row: SheetDestinationView): SheetJson {
   const oauth = (deps as { connectors?: { oauth?: { providers: readonly string[] } } }).connectors?.oauth;
   return {
     spreadsheet_id: row.spreadsheetId,
     url: `https://docs.google.com/spreadsheets/d/${row.spreadsheetId}/edit`,
     tabs: { ...DEFAULT_SHEET_TABS, ...row.tabs },
     credential_kind: row.credentialKind,
-    has_secret: Boolean(row.secret),
+    // `secret` is NOT NULL and the tenant may not read it: a saved destination always has one.
+    has_secret: true,
     status: row.status,
     last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
     last_error: row.lastError,
@@ -45,7 +47,7 @@ function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
 }
 
 export async function getSheet(deps: ApiDeps, userId: number): Promise<SheetJson | null> {
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(sheetDestinations));
+  const [row] = await withTenant(deps.db, userId, (tx) => tx.select(tenantSheetColumns).from(sheetDestinations));
   return row ? toJson(deps, row) : null;
 }
 
@@ -77,7 +79,7 @@ export async function saveSheet(
         .update(sheetDestinations)
         .set({ spreadsheetId, ...(tabs ? { tabs } : {}), updatedAt: sql`now()` })
         .where(sql`true`)
-        .returning();
+        .returning(tenantSheetColumns);
       if (!updated)
         throw new AppError('VALIDATION_ERROR', 'credential is required for a new Sheets destination', { field: 'credential' });
       return updated;
@@ -99,7 +101,7 @@ export async function saveSheet(
       .insert(sheetDestinations)
       .values({ userId, ...values, tabs: tabs ?? {} })
       .onConflictDoUpdate({ target: sheetDestinations.userId, set: { ...values, ...(tabs ? { tabs } : {}) } })
-      .returning();
+      .returning(tenantSheetColumns);
     return saved;
   });
   if (!row) throw new Error('upsert returned no row');
@@ -108,7 +110,9 @@ export async function saveSheet(
 }
 
 export async function removeSheet(deps: ApiDeps, userId: number): Promise<{ removed: true }> {
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.delete(sheetDestinations).where(sql`true`).returning());
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx.delete(sheetDestinations).where(sql`true`).returning({ id: sheetDestinations.id }),
+  );
   if (!row) throw new AppError('NOT_FOUND', 'No Sheets destination to remove');
   return { removed: true };
 }
