@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness);
   const loginLimiter = new SharedLoginLimiter(counters, options.login.maxAttempts, options.login.windowSeconds * 1000);
+  options.deps.passwordGuard = loginLimiter;
   registerAuthRoutes(app, options.deps, loginLimiter);
   registerScheduleRoutes(app, options.deps);
   registerTokenRoutes(app, options.deps);

@@ -7,6 +7,7 @@ import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { RateCounters } from './rate-limit.ts';
+import { startRetention } from './retention.ts';
 import { SchemaWatch } from './schema-watch.ts';
 import { createScheduler, openConnectors, wireConnectors, wireSchedulerEvents } from './start-scheduler.ts';
 
@@ -33,6 +34,8 @@ const deps: ApiDeps = {
     minIntervalSeconds: config.minIntervalSeconds,
     maxAttempts: config.maxAttempts,
     sessionTtlSeconds: config.sessionTtlSeconds,
+    maxApiTokensPerUser: config.maxApiTokensPerUser,
+    runNowPerMinute: config.runNowPerMinute,
   },
 };
 
@@ -76,7 +79,9 @@ const app = await buildApp({
 });
 
 const started = scheduler;
+let retention: ReturnType<typeof startRetention> | undefined;
 void schema.whenReady().then(async () => {
+  retention = startRetention({ db: database.db, log, clock: deps.clock, retentionDays: config.runRetentionDays });
   await bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
     log.error({ event: 'admin-bootstrap-failed', err: error }, 'could not create the first administrator'),
   );
@@ -99,6 +104,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ event: 'shutdown', signal }, 'shutting down: no new claims, running work gets the grace period');
   schema.stop();
+  retention?.stop();
   await app.close();
   if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
   clock.stop();

@@ -25,6 +25,17 @@ export type ApiEvents = {
   credentialsRevoked?: (userId: number) => void;
 };
 
+/**
+ * Counts wrong current passwords on a password change. A stolen session must not become a way to guess
+ * the password faster than the sign-in form allows, so the server passes its sign-in limiter (same
+ * keys, same budget).
+ */
+export type PasswordGuard = {
+  check(keys: string[]): void;
+  recordFailure(keys: string[]): void;
+  recordSuccess(keys: string[]): void;
+};
+
 /** What every service receives: plain values, so tests build them without a server. */
 export type ApiDeps = {
   db: Db;
@@ -34,6 +45,8 @@ export type ApiDeps = {
   events?: ApiEvents;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
   schedulerStats?: () => Record<string, unknown>;
+  /** The sign-in limiter, for password changes (set by the server); absent in plain service tests. */
+  passwordGuard?: PasswordGuard;
 };
 
 /** The caller, as resolved from a session cookie or an API token. */

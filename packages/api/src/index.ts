@@ -1,6 +1,6 @@
 export { decoyHash, hashPassword, verifyPassword } from './auth/password.ts';
 export { API_TOKEN_PREFIX, hashSecret, SESSION_PREFIX } from './auth/secrets.ts';
-export type { ApiDeps, ApiEvents, ApiSettings, Log, Viewer } from './deps.ts';
+export type { ApiDeps, ApiEvents, ApiSettings, Log, PasswordGuard, Viewer } from './deps.ts';
 export { AppError, type ErrorCode, statusForCode } from './errors.ts';
 export { type AppRouter, appRouter } from './router/index.ts';
 export type { Context } from './router/trpc.ts';
@@ -10,6 +10,7 @@ export * from './services/connections-input.ts';
 export * from './services/connections-port.ts';
 export { type KpiJson, latestKpis } from './services/kpis.ts';
 export { listSchedules } from './services/list-schedules.ts';
+export * from './services/password-change.ts';
 export { previewSchedule } from './services/preview-schedule.ts';
 export type { RunJson } from './services/run-json.ts';
 export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule.ts';

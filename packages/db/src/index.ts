@@ -1,3 +1,4 @@
+export type { SQL } from 'drizzle-orm';
 export { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 export type { Database, Db, Script, Tx, Unlisten } from './database.ts';
 export * from './errors.ts';

@@ -2,6 +2,7 @@ import { type ApiDeps, AppError, appRouter, type Context, toAppError } from '@kp
 import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE } from './authenticate.ts';
 import { answerJsonCall } from './trpc-json-call.ts';
 
 // A batch runs its calls one after another in one request; a cap keeps one request from holding a worker.
@@ -22,7 +23,12 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     // Fastify answers HEAD with the GET route; tRPC answers it with an empty 204 and runs nothing.
     if (request.method === 'HEAD') return reply.status(204).send();
-    const ctx: Context = { deps, viewer: request.viewer };
+    const ctx: Context = {
+      deps,
+      viewer: request.viewer,
+      sessionToken: request.authVia === 'session' ? request.cookies[SESSION_COOKIE] : undefined,
+      clientKey: request.ip,
+    };
     // The body arrives as the raw text (see the parser below): it is parsed once, by the handler.
     const body = request.method === 'POST' ? ((request.body as string | undefined) ?? '') : undefined;
     reply.header('vary', 'trpc-accept, accept');
