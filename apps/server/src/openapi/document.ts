@@ -224,6 +224,34 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/auth/password': {
+      post: {
+        summary: "Change the caller's password; ends the user's other sessions",
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['current_password', 'new_password'],
+            properties: { current_password: { type: 'string' }, new_password: { type: 'string', minLength: 8 } },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'Changed',
+            ...json(
+              ok({
+                type: 'object',
+                additionalProperties: false,
+                required: ['sessions_ended'],
+                properties: { sessions_ended: { type: 'integer' } },
+              }),
+            ),
+          },
+          ...errors,
+        },
+      },
+    },
     '/api/scheduler/stats': {
       get: {
         summary: "This instance's scheduler figures (administrators only)",

@@ -152,7 +152,13 @@ export const schemas = {
     type: 'object',
     additionalProperties: false,
     required: ['id', 'email', 'role'],
-    properties: { id: { type: 'integer' }, email: { type: 'string' }, role: { type: 'string', enum: ['admin', 'user'] } },
+    properties: {
+      id: { type: 'integer' },
+      email: { type: 'string' },
+      role: { type: 'string', enum: ['admin', 'user'] },
+      // Answered by /api/auth/me: the UI asks for a new password until it is changed.
+      must_change_password: { type: 'boolean' },
+    },
   },
   Preview: {
     type: 'object',
