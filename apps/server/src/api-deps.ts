@@ -1,16 +1,17 @@
-import type { ApiDeps } from '@kpi/api';
+import type { ApiDeps, PasswordGuard } from '@kpi/api';
 import type { EnhancedScheduler } from '@kpi/scheduler';
 import type { ViewerCache } from './viewer-cache.ts';
 
 /** The parts of this process that services reach through their dependencies' ports. */
-export type Ports = { viewers: ViewerCache; scheduler?: EnhancedScheduler };
+export type Ports = { viewers: ViewerCache; passwordGuard?: PasswordGuard; scheduler?: EnhancedScheduler };
 
 /**
  * The services' dependencies with this process's parts plugged into their declared ports: revoked
- * credentials are forgotten by the viewer cache, and schedule changes reach the scheduler at once. The
+ * credentials are forgotten by the viewer cache, password changes are counted by the sign-in limiter,
+ * and schedule changes reach the scheduler at once. The
  * result is frozen: nothing adds a port later.
  */
-export function buildApiDeps(base: ApiDeps, { viewers, scheduler }: Ports): ApiDeps {
+export function buildApiDeps(base: ApiDeps, { viewers, passwordGuard, scheduler }: Ports): ApiDeps {
   return Object.freeze({
     ...base,
     events: Object.freeze({
@@ -20,6 +21,7 @@ export function buildApiDeps(base: ApiDeps, { viewers, scheduler }: Ports): ApiD
         ? { scheduleChanged: (id: number) => scheduler.scheduleChanged(id), runQueued: () => scheduler.runQueued() }
         : {}),
     }),
+    ...(passwordGuard ? { passwordGuard } : {}),
     ...(scheduler ? { schedulerStats: () => scheduler.stats() } : {}),
   });
 }

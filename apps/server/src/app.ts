@@ -84,7 +84,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
-  const deps = buildApiDeps(options.deps, { viewers, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+  // Exact and shared: every attempt is counted in rate_limits before its password is hashed.
+  const loginLimiter = new SharedLoginLimiter(
+    options.deps.db,
+    options.deps.clock,
+    options.login.maxAttempts,
+    options.login.windowSeconds * 1000,
+  );
+  const deps = buildApiDeps(options.deps, {
+    viewers,
+    passwordGuard: loginLimiter,
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+  });
   const counters = options.rateLimit?.counters ?? new RateCounters({ db: deps.db, clock: deps.clock });
   counters.start();
   app.addHook('onClose', () => counters.stop());
@@ -98,8 +109,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // After authentication (hooks run in order), so the limit is per user without another lookup.
   if (options.rateLimit && options.rateLimit.perMinute > 0) registerApiRateLimit(app, counters, options.rateLimit.perMinute);
   registerHealthRoutes(app, options.readiness, () => deps.clock().getTime());
-  // Exact and shared: every attempt is counted in rate_limits before its password is hashed.
-  const loginLimiter = new SharedLoginLimiter(deps.db, deps.clock, options.login.maxAttempts, options.login.windowSeconds * 1000);
   registerAuthRoutes(app, deps, loginLimiter);
   registerScheduleRoutes(app, deps);
   registerTokenRoutes(app, deps);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type ApiDeps, AppError, countUsers, createUser } from '@kpi/api';
+import { sql, withService } from '@kpi/db';
 import type { Logger } from 'pino';
 
 /**
  * On a database with no users, creates the first administrator, as Grafana and Jenkins do: from
- * ADMIN_EMAIL/ADMIN_PASSWORD when set, else with a random password printed once to the log.
+ * ADMIN_EMAIL/ADMIN_PASSWORD when set, else with a random password printed once to the log and
+ * must_change_password set.
  */
 export async function bootstrapAdmin(
   deps: Pick<ApiDeps, 'db'>,
@@ -22,6 +24,8 @@ export async function bootstrapAdmin(
         'created the first administrator from ADMIN_EMAIL/ADMIN_PASSWORD',
       );
     } else {
+      // The generated password sits in the log from now on: the UI asks for a new one at first sign-in.
+      await withService(deps.db, (tx) => tx.execute(sql`UPDATE users SET must_change_password = true WHERE id = ${admin.id}`));
       // Printed once, on purpose: it is the only way to learn the generated password.
       log.warn(
         { event: 'admin-created', userId: admin.id, email, generatedPassword: password },

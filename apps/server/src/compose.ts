@@ -59,6 +59,8 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
       minIntervalSeconds: config.minIntervalSeconds,
       maxAttempts: config.maxAttempts,
       sessionTtlSeconds: config.sessionTtlSeconds,
+      maxApiTokensPerUser: config.maxApiTokensPerUser,
+      runNowPerMinute: config.runNowPerMinute,
     },
     connectors: connectorsPort(connectors),
   };

@@ -2,12 +2,15 @@ import { bootstrapAdmin } from './bootstrap-admin.ts';
 import { composeServer } from './compose.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { startRetention } from './retention.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const { app, database, clock, schema, deps, scheduler, schedulerState } = await composeServer(config, log);
 
+let retention: ReturnType<typeof startRetention> | undefined;
 void schema.whenReady().then(async () => {
+  retention = startRetention({ db: database.db, log, clock: deps.clock, retentionDays: config.runRetentionDays });
   await bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
     log.error({ event: 'admin-bootstrap-failed', err: error }, 'could not create the first administrator'),
   );
@@ -30,6 +33,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ event: 'shutdown', signal }, 'shutting down: no new claims, running work gets the grace period');
   schema.stop();
+  retention?.stop();
   await app.close();
   if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
   clock.stop();

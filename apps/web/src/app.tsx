@@ -1,5 +1,6 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ChangePassword } from './components/auth/change-password.tsx';
 import { SignIn } from './components/auth/sign-in.tsx';
 import { Dashboard } from './components/layout/dashboard.tsx';
 import { ErrorNotice } from './components/layout/states.tsx';
@@ -53,5 +54,7 @@ function Gate() {
       </main>
     );
   }
-  return me.data ? <Dashboard viewer={me.data} /> : <SignIn />;
+  if (!me.data) return <SignIn />;
+  // The generated first administrator sets its own password before anything else.
+  return me.data.must_change_password ? <ChangePassword email={me.data.email} /> : <Dashboard viewer={me.data} />;
 }

@@ -13,6 +13,10 @@ export type ApiSettings = {
   maxAttempts: number;
   /** How long a browser session lasts (SESSION_TTL_HOURS). */
   sessionTtlSeconds: number;
+  /** Active (unrevoked) API tokens one user may hold (MAX_API_TOKENS_PER_USER); 50 when unset. */
+  maxApiTokensPerUser?: number;
+  /** Manual runs one user may request per minute (RUN_NOW_PER_MINUTE); 10 when unset. */
+  runNowPerMinute?: number;
 };
 
 /** Notifications from services to the rest of this process; each is absent where nothing listens. */
@@ -23,6 +27,15 @@ export type ApiEvents = Readonly<{
   /** A token was revoked or a session ended: forget anything remembered about the user's credentials. */
   credentialsRevoked?: (userId: number) => void;
 }>;
+
+/**
+ * Counts wrong current passwords on a password change. A stolen session must not become a way to guess
+ * the password faster than the sign-in form allows, so the server passes its sign-in limiter (same
+ * keys, same budget): an attempt is reserved before the hash is checked and given back on success.
+ */
+export type PasswordGuard = {
+  reserve(clientKey: string, email: string): Promise<{ succeeded(): Promise<void> }>;
+};
 
 /**
  * What every service receives: plain values, so tests build them without a server. The server builds it
@@ -38,6 +51,8 @@ export type ApiDeps = Readonly<{
   connectors?: ConnectorsPort;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
   schedulerStats?: () => SchedulerStatsJson;
+  /** The sign-in limiter, for password changes; absent in plain service tests. */
+  passwordGuard?: PasswordGuard;
 }>;
 
 /** The caller, as resolved from a session cookie or an API token. */

@@ -1,6 +1,6 @@
 export { decoyHash, hashPassword, verifyPassword } from './auth/password.ts';
 export { API_TOKEN_PREFIX, hashSecret, SESSION_PREFIX } from './auth/secrets.ts';
-export type { ApiDeps, ApiEvents, ApiSettings, Log, Viewer } from './deps.ts';
+export type { ApiDeps, ApiEvents, ApiSettings, Log, PasswordGuard, Viewer } from './deps.ts';
 export { AppError, type ErrorCode, statusForCode } from './errors.ts';
 export { type AppRouter, appRouter } from './router/index.ts';
 export type { Context } from './router/trpc.ts';
@@ -11,6 +11,7 @@ export * from './services/connections-port.ts';
 export { latestKpis } from './services/kpis.ts';
 export { listSchedules } from './services/list-schedules.ts';
 export * from './services/oauth-states.ts';
+export * from './services/password-change.ts';
 export { previewSchedule } from './services/preview-schedule.ts';
 export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule.ts';
 export { getRun, listRuns, runStats } from './services/runs.ts';

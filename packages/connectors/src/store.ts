@@ -1,4 +1,5 @@
 import {
+  and,
   type Connection,
   type ConnectionStatus,
   type CredentialKind,
@@ -9,6 +10,7 @@ import {
   type SheetDestination,
   sheetDestinations,
   sql,
+  withService,
   withTenant,
 } from '@kpi/db';
 import { ConnectorError, type Target } from './errors.ts';
@@ -22,14 +24,21 @@ export type PersistCredential = (update: { secret: Record<string, unknown>; toke
 export type OpenedConnection = { row: Connection; credential: CredentialState; persist: PersistCredential };
 export type OpenedSheet = { row: SheetDestination; credential: CredentialState; persist: PersistCredential };
 
-// The sync reads and writes a user's connection as that user (withTenant): row-level security covers it too.
+// The sealed secret is readable by the service role only (the tenant role has no SELECT on `secret`),
+// so loading a credential runs as the service role and names the user in its WHERE. Every write
+// below stays a tenant transaction: row-level security covers it.
 export async function loadConnection(db: Db, userId: number, service: Service): Promise<Connection | undefined> {
-  const [row] = await withTenant(db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));
+  const [row] = await withService(db, (tx) =>
+    tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.userId, userId), eq(connections.service, service))),
+  );
   return row;
 }
 
 export async function loadSheet(db: Db, userId: number): Promise<SheetDestination | undefined> {
-  const [row] = await withTenant(db, userId, (tx) => tx.select().from(sheetDestinations));
+  const [row] = await withService(db, (tx) => tx.select().from(sheetDestinations).where(eq(sheetDestinations.userId, userId)));
   return row;
 }
 

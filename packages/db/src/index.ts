@@ -1,3 +1,4 @@
+export type { SQL } from 'drizzle-orm';
 export { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 export type { Database, Db, Script, Tx, Unlisten } from './database.ts';
 export * from './errors.ts';
@@ -7,4 +8,5 @@ export { openPglite } from './open-pglite.ts';
 export { openPostgres } from './open-postgres.ts';
 export { queryRows } from './rows.ts';
 export * from './schema/index.ts';
+export * from './schema/tenant-columns.ts';
 export { withService, withTenant } from './tenant.ts';

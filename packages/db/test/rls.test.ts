@@ -115,11 +115,12 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
     });
     for (const table of ['users', 'sessions', 'api_tokens', 'job_schedules', 'job_runs', 'kpi_snapshots']) {
       const key = table === 'users' ? 'id' : 'user_id';
+      // The key column, not *: the tenant role is granted columns (no password_hash or token_hash).
       const forAlice = await withTenant(database.db, alice, (tx) =>
-        queryRows<Record<string, number>>(tx, sql`SELECT * FROM ${sql.identifier(table)}`),
+        queryRows<Record<string, number>>(tx, sql`SELECT ${sql.identifier(key)} FROM ${sql.identifier(table)}`),
       );
       const forBob = await withTenant(database.db, bob, (tx) =>
-        queryRows<Record<string, number>>(tx, sql`SELECT * FROM ${sql.identifier(table)}`),
+        queryRows<Record<string, number>>(tx, sql`SELECT ${sql.identifier(key)} FROM ${sql.identifier(table)}`),
       );
       expect(forAlice.length, `${table} allowed`).toBeGreaterThan(0);
       expect(
@@ -137,6 +138,33 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       await expect(withTenant(database.db, bad, async () => 1)).rejects.toThrow(TypeError);
     }
+  });
+
+  it('a manual run may name only a schedule of the same tenant (no existence oracle, no fire slot in A’s schedule)', async () => {
+    const [aliceSchedule] = await withTenant(database.db, alice, (tx) =>
+      queryRows<{ id: string }>(tx, sql`SELECT id FROM job_schedules WHERE service = 'meta'`),
+    );
+    const [bobSchedule] = await withTenant(database.db, bob, (tx) =>
+      queryRows<{ id: string }>(tx, sql`SELECT id FROM job_schedules WHERE service = 'meta'`),
+    );
+    const insertRun = (userId: number, scheduleId: string | number, service: string) =>
+      withTenant(database.db, userId, (tx) =>
+        queryRows<{ id: string }>(
+          tx,
+          sql`INSERT INTO job_runs (user_id, schedule_id, service, trigger, scheduled_for, status)
+              VALUES (${userId}, ${scheduleId}, ${service}, 'manual', '2030-01-01T02:00:00Z', 'skipped') RETURNING id`,
+        ),
+      );
+    // Allowed: Bob's run on Bob's own schedule.
+    expect(await insertRun(bob, bobSchedule!.id, 'meta')).toHaveLength(1);
+    // Denied: Bob's run pointing at Alice's schedule, in the very slot Alice's cron would fire in.
+    await expect(insertRun(bob, aliceSchedule!.id, 'ga4')).rejects.toSatisfy((error) => sqlState(error) === '42501');
+    // An id that exists and one that does not give the same refusal: no existence oracle.
+    await expect(insertRun(bob, 987_654_321, 'ga4')).rejects.toSatisfy((error) => sqlState(error) === '42501');
+    const [slot] = await withService(database.db, (tx) =>
+      queryRows<{ count: number }>(tx, sql`SELECT count(*)::int AS count FROM job_runs WHERE schedule_id = ${aliceSchedule!.id}`),
+    );
+    expect(slot?.count).toBe(0);
   });
 
   it('a pool of 2 under 2,000 interleaved transactions of two users, some throwing midway, never leaks a row', async () => {

@@ -1,7 +1,10 @@
 import {
   apiTokenJson,
+  changePasswordInput,
   kpiJson,
   loginInput,
+  meAnswer,
+  passwordChangedJson,
   previewJson,
   runEnqueuedAnswer,
   runIdInput,
@@ -50,7 +53,15 @@ export const ROUTES: RouteDoc[] = [
     path: '/api/auth/me',
     summary: 'Who the credential belongs to',
     auth: true,
-    answers: { 200: ok('The caller', userAnswer) },
+    answers: { 200: ok('The caller', meAnswer) },
+  },
+  {
+    method: 'post',
+    path: '/api/auth/password',
+    summary: "Change the caller's password; ends the user's other sessions",
+    auth: true,
+    body: changePasswordInput,
+    answers: { 200: ok('Changed', passwordChangedJson) },
   },
   {
     method: 'get',

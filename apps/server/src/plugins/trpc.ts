@@ -3,6 +3,7 @@ import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { splitUrl } from '../request-path.ts';
+import { sessionCookieName } from './authenticate.ts';
 
 // tRPC runs the calls of a batch concurrently; a cap keeps one request from starting more than this.
 export const TRPC_MAX_BATCH_SIZE = 20;
@@ -23,7 +24,12 @@ export async function registerTrpc(app: FastifyInstance, deps: ApiDeps): Promise
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     // Fastify answers HEAD with the GET route; tRPC answers it with an empty 204 and runs nothing.
     if (request.method === 'HEAD') return reply.status(204).send();
-    const ctx: Context = { deps, viewer: request.viewer };
+    const ctx: Context = {
+      deps,
+      viewer: request.viewer,
+      sessionToken: request.authVia === 'session' ? request.cookies[sessionCookieName(request)] : undefined,
+      clientKey: request.ip,
+    };
     const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
       req: toFetchRequest(request),

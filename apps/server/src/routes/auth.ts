@@ -1,4 +1,13 @@
-import { type ApiDeps, login, loginInput, logout, normalizeEmail } from '@kpi/api';
+import {
+  type ApiDeps,
+  accountFlags,
+  changePassword,
+  changePasswordInput,
+  login,
+  loginInput,
+  logout,
+  normalizeEmail,
+} from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 import { requireViewer, sessionCookieName } from '../plugins/authenticate.ts';
 import type { SignInLimiter } from '../rate-limit-login.ts';
@@ -29,5 +38,20 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
     return { success: true };
   });
 
-  app.get('/api/auth/me', async (request) => ({ success: true, data: { user: requireViewer(request) } }));
+  app.get('/api/auth/me', async (request) => {
+    const viewer = requireViewer(request);
+    return { success: true, data: { user: { ...viewer, ...(await accountFlags(deps, viewer.id)) } } };
+  });
+
+  // Wrong current passwords count against the same sign-in limits (e-mail and address) as the login form.
+  app.post('/api/auth/password', async (request) => {
+    const viewer = requireViewer(request);
+    const input = changePasswordInput.parse(request.body ?? {});
+    const result = await changePassword(deps, viewer, input, {
+      currentSessionToken: request.authVia === 'session' ? request.cookies[sessionCookieName(request)] : undefined,
+      guard: limiter,
+      clientKey: request.ip,
+    });
+    return { success: true, data: result };
+  });
 }

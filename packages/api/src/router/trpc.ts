@@ -2,7 +2,14 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { toAppError } from '../to-app-error.ts';
 
-export type Context = { deps: ApiDeps; viewer: Viewer | null };
+export type Context = {
+  deps: ApiDeps;
+  viewer: Viewer | null;
+  /** The session cookie of the request, if any: a password change keeps this session signed in. */
+  sessionToken?: string;
+  /** The client address, for the limits keyed by it. */
+  clientKey?: string;
+};
 
 const t = initTRPC.context<Context>().create({
   // Never include stacks; errors carry our code and details for typed clients and the UI.

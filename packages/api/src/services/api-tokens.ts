@@ -1,4 +1,4 @@
-import { apiTokens, queryRows, sql, withService, withTenant } from '@kpi/db';
+import { type ApiTokenView, apiTokens, queryRows, sql, tenantApiTokenColumns, withService, withTenant } from '@kpi/db';
 import { z } from 'zod';
 import { API_TOKEN_PREFIX, hashSecret, isWellFormedSecret, newSecret } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
@@ -13,37 +13,62 @@ export const tokenIdInput = z.strictObject({ id: z.number().int().positive() });
 
 export type { ApiTokenJson };
 
-/** Creates a token; the raw value is returned this once and only its hash is stored. */
+export const DEFAULT_MAX_API_TOKENS_PER_USER = 50;
+
+// Keys the per-user advisory lock that serialises token creation (the first half of the two-int key).
+const TOKEN_CAP_LOCK = 727_274_101;
+
+/**
+ * Creates a token; the raw value is returned this once and only its hash is stored. A user holds at
+ * most `maxApiTokensPerUser` active tokens: every token is a row and a credential to check, so an
+ * unbounded count is storage and auth-cache growth one account can cause. Count and insert run under a
+ * per-user transaction-level advisory lock, so parallel creates cannot all pass the count.
+ */
 export async function createApiToken(
-  deps: Pick<ApiDeps, 'db'>,
+  deps: Pick<ApiDeps, 'db'> & { settings?: Pick<ApiDeps['settings'], 'maxApiTokensPerUser'> },
   userId: number,
   raw: z.input<typeof tokenCreateInput>,
 ): Promise<TokenCreatedJson> {
   const input = tokenCreateInput.parse(raw);
+  const cap = deps.settings?.maxApiTokensPerUser ?? DEFAULT_MAX_API_TOKENS_PER_USER;
   const token = newSecret(API_TOKEN_PREFIX);
-  const [row] = await withTenant(deps.db, userId, (tx) =>
-    tx
+  const [row] = await withTenant(deps.db, userId, async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${TOKEN_CAP_LOCK}, ${userId})`);
+    const [held] = await queryRows<{ count: number }>(
+      tx,
+      sql`SELECT count(*)::int AS count FROM api_tokens WHERE revoked_at IS NULL`,
+    );
+    if ((held?.count ?? 0) >= cap) {
+      throw new AppError('CONFLICT', `You already have ${cap} active API tokens, the most allowed; revoke one first`, {
+        limit: cap,
+      });
+    }
+    return tx
       .insert(apiTokens)
       .values({ userId, name: input.name, prefix: token.slice(0, API_TOKEN_PREFIX.length + 6), tokenHash: hashSecret(token) })
-      .returning(),
-  );
+      .returning(tenantApiTokenColumns);
+  });
   if (!row) throw new Error('insert returned no row');
   return { token, apiToken: toApiTokenJson(row) };
 }
 
 export async function listApiTokens(deps: Pick<ApiDeps, 'db'>, userId: number): Promise<ApiTokenJson[]> {
-  const rows = await withTenant(deps.db, userId, (tx) => tx.select().from(apiTokens).orderBy(apiTokens.id));
+  const rows = await withTenant(deps.db, userId, (tx) => tx.select(tenantApiTokenColumns).from(apiTokens).orderBy(apiTokens.id));
   return rows.map(toApiTokenJson);
 }
 
-/** Revokes one of the user's tokens. Another user's id is "not found": RLS hides the row. */
+/**
+ * Revokes one of the user's tokens. The tenant role has no UPDATE on api_tokens (it could clear
+ * revoked_at or swap token_hash), so this runs as the service role and the WHERE names the user:
+ * another user's id is "not found", as RLS would make it.
+ */
 export async function revokeApiToken(deps: Pick<ApiDeps, 'db' | 'events'>, userId: number, id: number): Promise<ApiTokenJson> {
-  const [row] = await withTenant(deps.db, userId, (tx) =>
+  const [row] = await withService(deps.db, (tx) =>
     tx
       .update(apiTokens)
       .set({ revokedAt: sql`COALESCE(${apiTokens.revokedAt}, now())` })
-      .where(sql`${apiTokens.id} = ${id}`)
-      .returning(),
+      .where(sql`${apiTokens.id} = ${id} AND ${apiTokens.userId} = ${userId}`)
+      .returning(tenantApiTokenColumns),
   );
   if (!row) throw new AppError('NOT_FOUND', `API token ${id} not found`);
   deps.events?.credentialsRevoked?.(userId);
@@ -72,7 +97,7 @@ export async function viewerFromApiToken(deps: Pick<ApiDeps, 'db'>, token: strin
   return row;
 }
 
-function toApiTokenJson(row: typeof apiTokens.$inferSelect): ApiTokenJson {
+function toApiTokenJson(row: ApiTokenView): ApiTokenJson {
   return {
     id: row.id,
     name: row.name,

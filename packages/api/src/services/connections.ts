@@ -1,4 +1,15 @@
-import { type Connection, connections, eq, SERVICES, type Service, sql, withTenant } from '@kpi/db';
+import {
+  type ConnectionStatus,
+  type ConnectionView,
+  type CredentialKind,
+  connections,
+  eq,
+  SERVICES,
+  type Service,
+  sql,
+  tenantConnectionColumns,
+  withTenant,
+} from '@kpi/db';
 import { credentialKindsOf, providerOf } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -10,7 +21,7 @@ export type { ConnectionJson };
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
-function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): ConnectionJson {
+function toJson(deps: ApiDeps, service: Service, row: ConnectionView | undefined): ConnectionJson {
   const oauth = deps.connectors?.oauth;
   const actions = row?.settings.conversionActionTypes;
   return {
@@ -18,7 +29,8 @@ function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): C
     mode: row ? 'live' : 'sample',
     account_id: row?.accountId ?? null,
     credential_kind: row?.credentialKind ?? null,
-    has_secret: Boolean(row?.secret),
+    // `secret` is NOT NULL and the tenant may not read it: every saved connection has one.
+    has_secret: Boolean(row),
     status: row?.status ?? null,
     last_checked_at: iso(row?.lastCheckedAt ?? null),
     last_error: row?.lastError ?? null,
@@ -31,7 +43,7 @@ function toJson(deps: ApiDeps, service: Service, row: Connection | undefined): C
 
 /** One entry per service, connected or not. */
 export async function listConnections(deps: ApiDeps, userId: number): Promise<ConnectionJson[]> {
-  const rows = await withTenant(deps.db, userId, (tx) => tx.select().from(connections));
+  const rows = await withTenant(deps.db, userId, (tx) => tx.select(tenantConnectionColumns).from(connections));
   return SERVICES.map((service) =>
     toJson(
       deps,
@@ -73,7 +85,7 @@ export async function saveConnection(
         .update(connections)
         .set({ accountId, ...(conversionActionTypes ? { settings } : {}), updatedAt: sql`now()` })
         .where(eq(connections.service, service))
-        .returning();
+        .returning(tenantConnectionColumns);
       if (!updated)
         throw new AppError('VALIDATION_ERROR', 'credential is required for a new connection', { field: 'credential' });
       return updated;
@@ -97,7 +109,7 @@ export async function saveConnection(
         target: [connections.userId, connections.service],
         set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
       })
-      .returning();
+      .returning(tenantConnectionColumns);
     return saved;
   });
   deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
@@ -107,7 +119,7 @@ export async function saveConnection(
 /** Removes the connection: the service goes back to sample data. */
 export async function removeConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionJson> {
   const [row] = await withTenant(deps.db, userId, (tx) =>
-    tx.delete(connections).where(eq(connections.service, service)).returning(),
+    tx.delete(connections).where(eq(connections.service, service)).returning(tenantConnectionColumns),
   );
   if (!row) throw new AppError('NOT_FOUND', `No ${service} connection to remove`);
   deps.log.info({ event: 'connection-removed', userId, service }, 'connection removed');
@@ -117,6 +129,8 @@ export async function removeConnection(deps: ApiDeps, userId: number, service: S
 export async function testConnection(deps: ApiDeps, userId: number, service: Service): Promise<ConnectionTestJson> {
   const result = await connectorsOf(deps).testConnection(deps.db, userId, service);
   if (!result) throw new AppError('NOT_FOUND', `No ${service} connection to test: save one first`);
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(connections).where(eq(connections.service, service)));
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx.select(tenantConnectionColumns).from(connections).where(eq(connections.service, service)),
+  );
   return { ...result, connection: toJson(deps, service, row) };
 }

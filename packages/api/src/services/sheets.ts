@@ -1,4 +1,13 @@
-import { type Service, type SheetDestination, sheetDestinations, sql, withTenant } from '@kpi/db';
+import {
+  type ConnectionStatus,
+  type CredentialKind,
+  type Service,
+  type SheetDestinationView,
+  sheetDestinations,
+  sql,
+  tenantSheetColumns,
+  withTenant,
+} from '@kpi/db';
 import { DEFAULT_TABS } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -8,14 +17,15 @@ import { connectorsOf, type ObtainedCredential, requireSealing } from './connect
 
 export type { SheetJson };
 
-function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
+function toJson(deps: ApiDeps, row: SheetDestinationView): SheetJson {
   const oauth = deps.connectors?.oauth;
   return {
     spreadsheet_id: row.spreadsheetId,
     url: `https://docs.google.com/spreadsheets/d/${row.spreadsheetId}/edit`,
     tabs: { ...DEFAULT_TABS, ...row.tabs },
     credential_kind: row.credentialKind,
-    has_secret: Boolean(row.secret),
+    // `secret` is NOT NULL and the tenant may not read it: a saved destination always has one.
+    has_secret: true,
     status: row.status,
     last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
     last_error: row.lastError,
@@ -25,7 +35,7 @@ function toJson(deps: ApiDeps, row: SheetDestination): SheetJson {
 }
 
 export async function getSheet(deps: ApiDeps, userId: number): Promise<SheetJson | null> {
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.select().from(sheetDestinations));
+  const [row] = await withTenant(deps.db, userId, (tx) => tx.select(tenantSheetColumns).from(sheetDestinations));
   return row ? toJson(deps, row) : null;
 }
 
@@ -57,7 +67,7 @@ export async function saveSheet(
         .update(sheetDestinations)
         .set({ spreadsheetId, ...(tabs ? { tabs } : {}), updatedAt: sql`now()` })
         .where(sql`true`)
-        .returning();
+        .returning(tenantSheetColumns);
       if (!updated)
         throw new AppError('VALIDATION_ERROR', 'credential is required for a new Sheets destination', { field: 'credential' });
       return updated;
@@ -79,7 +89,7 @@ export async function saveSheet(
       .insert(sheetDestinations)
       .values({ userId, ...values, tabs: tabs ?? {} })
       .onConflictDoUpdate({ target: sheetDestinations.userId, set: { ...values, ...(tabs ? { tabs } : {}) } })
-      .returning();
+      .returning(tenantSheetColumns);
     return saved;
   });
   if (!row) throw new Error('upsert returned no row');
@@ -88,7 +98,9 @@ export async function saveSheet(
 }
 
 export async function removeSheet(deps: ApiDeps, userId: number): Promise<SheetRemovedJson> {
-  const [row] = await withTenant(deps.db, userId, (tx) => tx.delete(sheetDestinations).where(sql`true`).returning());
+  const [row] = await withTenant(deps.db, userId, (tx) =>
+    tx.delete(sheetDestinations).where(sql`true`).returning({ id: sheetDestinations.id }),
+  );
   if (!row) throw new AppError('NOT_FOUND', 'No Sheets destination to remove');
   return { removed: true };
 }

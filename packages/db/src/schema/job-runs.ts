@@ -38,7 +38,12 @@ export const jobRuns = pgTable(
   (t) => [
     unique('job_runs_schedule_fire_key').on(t.scheduleId, t.scheduledFor),
     pgPolicy('user can read own runs', { for: 'select', to: TENANT_ROLE, using: sql`${t.userId} = ${currentTenant}` }),
-    pgPolicy('user can request own runs', { for: 'insert', to: TENANT_ROLE, withCheck: sql`${t.userId} = ${currentTenant}` }),
+    // A manual run may name only the tenant's own schedule (drizzle/0006_least_privilege.sql).
+    pgPolicy('user can request own runs', {
+      for: 'insert',
+      to: TENANT_ROLE,
+      withCheck: sql`${t.userId} = ${currentTenant} AND (${t.scheduleId} IS NULL OR EXISTS (SELECT 1 FROM job_schedules s WHERE s.id = ${t.scheduleId} AND s.user_id = ${currentTenant}))`,
+    }),
     pgPolicy('scheduler can manage runs', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
   ],
 ).enableRLS();

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { integer, pgPolicy, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { boolean, integer, pgPolicy, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 import { currentTenant, SERVICE_ROLE, TENANT_ROLE } from './tenant.ts';
 
 export const users = pgTable(
@@ -10,6 +10,8 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     role: varchar('role', { length: 16 }).$type<'admin' | 'user'>().notNull().default('user'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // The UI asks for a new password until it is changed (the generated first administrator).
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
   },
   () => [
     pgPolicy('user can read own account', { for: 'select', to: TENANT_ROLE, using: sql`id = ${currentTenant}` }),

@@ -5,6 +5,10 @@ import { isoTimestamp, nullableTimestamp } from './common.ts';
 export const viewerJson = z.strictObject({ id: z.number().int(), email: z.string(), role: z.enum(['admin', 'user']) });
 export type ViewerJson = z.infer<typeof viewerJson>;
 export const userAnswer = z.strictObject({ user: viewerJson });
+/** `/api/auth/me`: the caller, and whether they must choose a new password (the generated first admin). */
+export const meAnswer = z.strictObject({ user: viewerJson.extend({ must_change_password: z.boolean() }) });
+/** A password change: how many of the user's other sessions it ended. */
+export const passwordChangedJson = z.strictObject({ sessions_ended: z.number().int().min(0) });
 
 export const apiTokenJson = z.strictObject({
   id: z.number().int(),

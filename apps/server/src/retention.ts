@@ -1,0 +1,90 @@
+import { type Db, queryRows, type SQL, sql, withService } from '@kpi/db';
+import type { Logger } from 'pino';
+
+export const RETENTION_BATCH_SIZE = 1_000;
+// Hourly is enough: what accrues in an hour is a few batches, and the first pass runs at start.
+export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
+export type PurgeCounts = { runs: number; sessions: number; revokedTokens: number };
+
+/**
+ * One batch of one table: the ids are picked with FOR UPDATE SKIP LOCKED, so instances purging at the
+ * same time take disjoint batches instead of waiting on each other, and a statement never holds more
+ * than `batchSize` row locks. Each batch is its own short transaction.
+ */
+async function deleteBatch(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number) {
+  const rows = await withService(db, (tx) =>
+    queryRows<{ id: string }>(
+      tx,
+      sql`DELETE FROM ${sql.identifier(table)} WHERE id IN (
+            SELECT id FROM ${sql.identifier(table)} WHERE ${where} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+          ) RETURNING id`,
+    ),
+  );
+  return rows.length;
+}
+
+async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number) {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch(db, table, where, batchSize);
+    total += deleted;
+    if (deleted < batchSize) return total;
+    // Let requests in between batches: a purge of a large backlog must not queue ahead of them.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Deletes what nobody needs any more, in batches: finished runs (succeeded, failed, skipped; never a
+ * queued or running one) created more than `retentionDays` before `now`, expired sessions, and tokens
+ * revoked more than `retentionDays` ago (a revoked token never authenticates again; its row is history).
+ */
+export async function purgeExpired(
+  db: Db,
+  options: { now: Date; retentionDays: number; batchSize?: number },
+): Promise<PurgeCounts> {
+  const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
+  const cutoff = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
+  const runs = await drain(
+    db,
+    'job_runs',
+    sql`status IN ('succeeded', 'failed', 'skipped') AND created_at < ${cutoff}`,
+    batchSize,
+  );
+  const sessions = await drain(db, 'sessions', sql`expires_at < ${options.now}`, batchSize);
+  const revokedTokens = await drain(db, 'api_tokens', sql`revoked_at < ${cutoff}`, batchSize);
+  return { runs, sessions, revokedTokens };
+}
+
+/** Runs `purgeExpired` now and every `intervalMs`; safe with several instances (see deleteBatch). */
+export function startRetention(options: {
+  db: Db;
+  log: Pick<Logger, 'info' | 'warn'>;
+  clock: () => Date;
+  retentionDays: number;
+  intervalMs?: number;
+}): { stop: () => void; pass: () => Promise<PurgeCounts | undefined> } {
+  let running: Promise<PurgeCounts | undefined> | undefined;
+  const pass = () => {
+    running ??= purgeExpired(options.db, { now: options.clock(), retentionDays: options.retentionDays })
+      .then((counts) => {
+        if (counts.runs + counts.sessions + counts.revokedTokens > 0) {
+          options.log.info({ event: 'retention-purged', ...counts, retentionDays: options.retentionDays }, 'purged old rows');
+        }
+        return counts;
+      })
+      .catch((error: unknown) => {
+        options.log.warn({ event: 'retention-failed', err: error }, 'retention purge failed; next pass retries');
+        return undefined;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const timer = setInterval(() => void pass(), options.intervalMs ?? RETENTION_INTERVAL_MS);
+  timer.unref();
+  void pass();
+  return { stop: () => clearInterval(timer), pass };
+}
