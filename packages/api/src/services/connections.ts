@@ -1,15 +1,4 @@
-import {
-  type ConnectionStatus,
-  type ConnectionView,
-  type CredentialKind,
-  connections,
-  eq,
-  SERVICES,
-  type Service,
-  sql,
-  tenantConnectionColumns,
-  withTenant,
-} from '@kpi/db';
+import { type ConnectionView, connections, eq, SERVICES, type Service, sql, tenantConnectionColumns, withTenant } from '@kpi/db';
 import { credentialKindsOf, providerOf } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';

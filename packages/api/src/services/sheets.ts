@@ -1,13 +1,4 @@
-import {
-  type ConnectionStatus,
-  type CredentialKind,
-  type Service,
-  type SheetDestinationView,
-  sheetDestinations,
-  sql,
-  tenantSheetColumns,
-  withTenant,
-} from '@kpi/db';
+import { type Service, type SheetDestinationView, sheetDestinations, sql, tenantSheetColumns, withTenant } from '@kpi/db';
 import { DEFAULT_TABS } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
