@@ -114,7 +114,7 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().default(resolve(REPO_ROOT, 'apps/web/dist')),
   // pnpm runs scripts from the package folder; INIT_CWD is where the user typed the command.
   INIT_CWD: z.string().optional(),
-  // Connectors (issue 6). SECRETS_KEY encrypts stored credentials; without it PGlite mode keeps a key file.
+  // Connectors. SECRETS_KEY encrypts stored credentials; without it PGlite mode keeps a key file.
   SECRETS_KEY: optionalText.refine(
     (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
     'SECRETS_KEY must be base64 of 32 bytes (openssl rand -base64 32)',

@@ -15,7 +15,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         '*.password',
         'token',
         '*.token',
-        // Connector credentials (issue 6), wherever an object carrying one is logged.
+        // Connector credentials, wherever an object carrying one is logged.
         'secret',
         '*.secret',
         'credential',

@@ -1,4 +1,4 @@
-// Inputs every schedule write must refuse with a 4xx and a message (issue 2, "Bad input"). Shared by
+// Inputs every schedule write must refuse with a 4xx and a message. Shared by
 // the REST and the tRPC suites so both doors are held to the same list.
 
 // Valid in every way but its length: hourly on days 1-28, 141 characters against the column's 100.

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRestError, expectTrpcError, ISO_UTC, jsonHeaders, trpcData, trpcMutation, trpcQuery } from './http.ts';
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
-// The seed's field order (spec "API Endpoints"): REST callers get its shapes byte for byte.
+// The field order of the product spec's API section: REST callers get its shapes byte for byte.
 const SCHEDULE_KEYS = ['id', 'service', 'cron', 'enabled', 'timezone', 'last_run_at', 'next_run_at', 'created_at', 'updated_at'];
 
 type Schedule = Record<string, unknown> & { id: number; service: string; next_run_at: string | null };
@@ -24,7 +24,7 @@ function expectSchedule(schedule: Schedule): void {
   expect(schedule.updated_at).toMatch(ISO_UTC);
 }
 
-describe.each(BACKENDS)('REST contract of the seed on %s', (backend) => {
+describe.each(BACKENDS)('REST contract of the product spec on %s', (backend) => {
   let database: TestDatabase;
   let app: FastifyInstance;
   let now = new Date('2023-10-01T12:00:00.000Z');

@@ -20,6 +20,7 @@ export * from './services/sheets.ts';
 export { updateSchedule } from './services/update-schedule.ts';
 export * from './services/users.ts';
 export { toAppError } from './to-app-error.ts';
+export * from './validators/account.ts';
 export * from './validators/answers/index.ts';
 export * from './validators/oauth-outcome.ts';
 export * from './validators/runs.ts';

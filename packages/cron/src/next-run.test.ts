@@ -3,7 +3,7 @@ import { computeNextRun, computeNextRuns } from './next-run.ts';
 
 const iso = (dates: Array<Date | null>) => dates.map((d) => d?.toISOString() ?? null);
 
-// What croner does around DST, pinned (DESIGN.md §6): a fixed-time fire inside a skipped hour runs at the
+// What croner does around DST, pinned (the README's scheduler section says the same): a fixed-time fire inside a skipped hour runs at the
 // first instant after the gap; a fixed-time fire inside a repeated hour runs once, at its first occurrence;
 // interval patterns follow the wall clock, so they fire in both copies of a repeated hour.
 describe('computeNextRun', () => {

@@ -1,4 +1,5 @@
-import { accountFlags, changePassword, changePasswordInput } from '../services/password-change.ts';
+import { accountFlags, changePassword } from '../services/password-change.ts';
+import { changePasswordInput } from '../validators/account.ts';
 import { authedProcedure, publicProcedure, router } from './trpc.ts';
 
 // Signing in and out set and clear a cookie, so they are REST routes (`/api/auth/*`); `me` tells the UI

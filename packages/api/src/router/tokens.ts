@@ -1,4 +1,5 @@
-import { createApiToken, listApiTokens, revokeApiToken, tokenCreateInput, tokenIdInput } from '../services/api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../services/api-tokens.ts';
+import { tokenCreateInput, tokenIdInput } from '../validators/account.ts';
 import { authedProcedure, router } from './trpc.ts';
 
 export const tokensRouter = router({

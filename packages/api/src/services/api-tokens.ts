@@ -1,15 +1,10 @@
 import { type ApiTokenView, apiTokens, queryRows, sql, tenantApiTokenColumns, withService, withTenant } from '@kpi/db';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { API_TOKEN_PREFIX, hashSecret, isWellFormedSecret, newSecret } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { tokenCreateInput } from '../validators/account.ts';
 import type { ApiTokenJson, TokenCreatedJson } from '../validators/answers/account.ts';
-import { plainText } from '../validators/text.ts';
-
-export const tokenCreateInput = z.strictObject({
-  name: plainText('name').trim().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters'),
-});
-export const tokenIdInput = z.strictObject({ id: z.number().int().positive() });
 
 export type { ApiTokenJson };
 

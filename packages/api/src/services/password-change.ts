@@ -1,15 +1,10 @@
 import { queryRows, sql, withService } from '@kpi/db';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { hashSecret, isWellFormedSecret, SESSION_PREFIX } from '../auth/secrets.ts';
 import type { ApiDeps, PasswordGuard } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { newPasswordInput } from './users.ts';
-
-export const changePasswordInput = z.strictObject({
-  current_password: z.string({ error: 'current_password is required' }).max(200),
-  new_password: newPasswordInput,
-});
+import { changePasswordInput } from '../validators/account.ts';
 
 /** The account flags the UI needs besides who the viewer is. */
 export async function accountFlags(deps: Pick<ApiDeps, 'db'>, userId: number): Promise<{ must_change_password: boolean }> {

@@ -1,16 +1,10 @@
 import { queryRows, sessions, sql, users, withService } from '@kpi/db';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decoyHash, verifyPassword } from '../auth/password.ts';
 import { hashSecret, isWellFormedSecret, newSecret, SESSION_PREFIX } from '../auth/secrets.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { plainText } from '../validators/text.ts';
-import { normalizeEmail } from './users.ts';
-
-export const loginInput = z.strictObject({
-  email: plainText('email').max(254),
-  password: z.string({ error: 'password is required' }).max(200),
-});
+import { loginInput, normalizeEmail } from '../validators/account.ts';
 
 export type LoginResult = { viewer: Viewer; sessionToken: string; expiresAt: Date };
 

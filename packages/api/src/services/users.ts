@@ -1,25 +1,9 @@
 import { isUniqueViolation, queryRows, sql, users, withService } from '@kpi/db';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { hashPassword } from '../auth/password.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { plainText } from '../validators/text.ts';
-
-/** How an e-mail address is compared and stored: trimmed, lower-cased. */
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
-
-export const emailInput = plainText('email')
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .pipe(z.email({ error: 'email must be a valid e-mail address' }));
-export const newPasswordInput = z.string().min(8, 'password must be at least 8 characters').max(200);
-
-export const createUserInput = z.strictObject({
-  email: emailInput,
-  password: newPasswordInput,
-  role: z.enum(['admin', 'user']).default('user'),
-});
+import { createUserInput, normalizeEmail } from '../validators/account.ts';
 
 /** Creates an account (CLI, first start, admin tooling). E-mail addresses are stored lower-cased. */
 export async function createUser(deps: Pick<ApiDeps, 'db'>, raw: z.input<typeof createUserInput>): Promise<Viewer> {
