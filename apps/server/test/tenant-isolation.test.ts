@@ -129,6 +129,14 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
       });
     expect((await signIn(a.email, 'password-123')).statusCode).toBe(200);
     expect((await signIn(b.email, 'b-new-password-1')).statusCode).toBe(200);
+    // Back to the shared test password: later cases sign B in with it.
+    const back = await trpcMutation(
+      app,
+      'auth.changePassword',
+      { current_password: 'b-new-password-1', new_password: 'password-123' },
+      b.auth,
+    );
+    expect(back.statusCode).toBe(200);
   });
 
   it('schedules: B’s list (REST and tRPC) shows only B’s rows, never one of A’s ids', async () => {
