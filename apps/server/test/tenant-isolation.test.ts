@@ -11,6 +11,7 @@ import { buildTestApp, createTestUser, type TestUser } from './support.ts';
 // The connections and sheets procedures have their attacker cases in connections-api.test.ts and
 // connections-rls.test.ts; they are listed here so that a new procedure anywhere fails this guard.
 const COVERED_PROCEDURES = [
+  'auth.changePassword',
   'auth.me',
   'connections.list',
   'connections.remove',
@@ -109,6 +110,25 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
     });
     expect(me.json().data.user.id).toBe(b.id);
     expect(trpcData<{ id: number }>(await trpcQuery(app, 'auth.me', undefined, b.auth)).id).toBe(b.id);
+  });
+
+  it('auth.changePassword changes only B’s own password, whatever user id B sends along', async () => {
+    const changed = await trpcMutation(
+      app,
+      'auth.changePassword',
+      { current_password: 'password-123', new_password: 'b-new-password-1' },
+      { ...b.auth, 'x-user-id': String(a.id) },
+    );
+    expect(trpcData(changed)).toEqual({ sessions_ended: 0 });
+    // A's password_hash is unchanged: the last case compares all of A's rows with their state before.
+    // B's did change: the new password is now the current one; back to the shared test password.
+    const back = await trpcMutation(
+      app,
+      'auth.changePassword',
+      { current_password: 'b-new-password-1', new_password: 'password-123' },
+      b.auth,
+    );
+    expect(back.statusCode).toBe(200);
   });
 
   it('schedules: B’s list (REST and tRPC) shows only B’s rows, never one of A’s ids', async () => {

@@ -122,13 +122,16 @@ export async function saveSheet(
   );
 }
 
+// Stored rows with their sealed secret: only the service role may read `secret`, so as the sync does.
 export async function connectionOf(database: TestDatabase, userId: number, service: Service) {
-  const [row] = await withTenant(database.db, userId, (tx) => tx.select().from(connections).where(sql`service = ${service}`));
+  const [row] = await withService(database.db, (tx) =>
+    tx.select().from(connections).where(sql`user_id = ${userId} AND service = ${service}`),
+  );
   return row;
 }
 
 export async function sheetOf(database: TestDatabase, userId: number) {
-  const [row] = await withTenant(database.db, userId, (tx) => tx.select().from(sheetDestinations));
+  const [row] = await withService(database.db, (tx) => tx.select().from(sheetDestinations).where(sql`user_id = ${userId}`));
   return row;
 }
 
