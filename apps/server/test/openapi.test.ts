@@ -131,6 +131,23 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
     conforms('POST', '/api/auth/logout', await call(app, 'POST', '/api/auth/logout', undefined, undefined, { cookie }));
     conforms('GET', '/api/auth/me', await call(app, 'GET', '/api/auth/me', user));
     conforms('GET', '/api/auth/me', await call(app, 'GET', '/api/auth/me'));
+    const passwordUser = await createTestUser(database, 'openapi-password');
+    conforms(
+      'POST',
+      '/api/auth/password',
+      await call(app, 'POST', '/api/auth/password', passwordUser, {
+        current_password: 'wrong-one',
+        new_password: 'a new password',
+      }),
+    );
+    conforms(
+      'POST',
+      '/api/auth/password',
+      await call(app, 'POST', '/api/auth/password', passwordUser, {
+        current_password: 'password-123',
+        new_password: 'a new password',
+      }),
+    );
 
     conforms('GET', '/api/schedules', await call(app, 'GET', '/api/schedules', user));
     conforms('GET', '/api/schedules', await call(app, 'GET', '/api/schedules'));

@@ -58,8 +58,11 @@ describe.runIf(POSTGRES_ENABLED)('the shared counters against hostile keys (two 
     await database?.dispose();
   });
 
-  it("an e-mail of 254 'İ' (520 characters once lower-cased) or with a NUL: 401, and the store keeps syncing", async () => {
-    for (const email of ['İ'.repeat(254), 'nul\u0000byte@example.test']) {
+  it("an e-mail of 254 'İ' (520 characters once lower-cased): 401, one with a NUL: 400, and the store keeps syncing", async () => {
+    for (const [email, status] of [
+      ['İ'.repeat(254), 401],
+      ['nul\u0000byte@example.test', 400],
+    ] as const) {
       const response = await one.app.inject({
         method: 'POST',
         url: '/api/auth/login',
@@ -67,7 +70,7 @@ describe.runIf(POSTGRES_ENABLED)('the shared counters against hostile keys (two 
         headers: jsonHeaders(),
         payload: JSON.stringify({ email, password: 'whatever-123' }),
       });
-      expectRestError(response, 401);
+      expectRestError(response, status);
     }
     // Instance one uses up a user's API minute; ten sync intervals later instance two knows.
     const user = await createTestUser(database, 'counted');

@@ -24,21 +24,33 @@ export type PersistCredential = (update: { secret: Record<string, unknown>; toke
 export type OpenedConnection = { row: Connection; credential: CredentialState; persist: PersistCredential };
 export type OpenedSheet = { row: SheetDestination; credential: CredentialState; persist: PersistCredential };
 
-// The sealed secret is readable by the service role only (the tenant role has no SELECT on `secret`),
-// so loading a credential runs as the service role and names the user in its WHERE. Every write
-// below stays a tenant transaction: row-level security covers it.
+// The sealed secret is readable by the service role only (the tenant role has no SELECT on `secret`).
+// So the row is first found as the tenant, where row-level security decides whose row it is, and only
+// then read whole, by its primary key, as the service role: a wrong user id in application code can
+// never reach another user's secret. Every write below stays a tenant transaction.
 export async function loadConnection(db: Db, userId: number, service: Service): Promise<Connection | undefined> {
+  const [own] = await withTenant(db, userId, (tx) =>
+    tx.select({ id: connections.id }).from(connections).where(eq(connections.service, service)),
+  );
+  if (!own) return undefined;
   const [row] = await withService(db, (tx) =>
     tx
       .select()
       .from(connections)
-      .where(and(eq(connections.userId, userId), eq(connections.service, service))),
+      .where(and(eq(connections.id, own.id), eq(connections.userId, userId))),
   );
   return row;
 }
 
 export async function loadSheet(db: Db, userId: number): Promise<SheetDestination | undefined> {
-  const [row] = await withService(db, (tx) => tx.select().from(sheetDestinations).where(eq(sheetDestinations.userId, userId)));
+  const [own] = await withTenant(db, userId, (tx) => tx.select({ id: sheetDestinations.id }).from(sheetDestinations));
+  if (!own) return undefined;
+  const [row] = await withService(db, (tx) =>
+    tx
+      .select()
+      .from(sheetDestinations)
+      .where(and(eq(sheetDestinations.id, own.id), eq(sheetDestinations.userId, userId))),
+  );
   return row;
 }
 

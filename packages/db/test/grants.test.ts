@@ -53,6 +53,7 @@ describe.each(BACKENDS)('column grants of the tenant role on %s', (backend) => {
   it('cannot UPDATE or DELETE its tokens: a revoked token stays revoked, a hash cannot be swapped', async () => {
     await denied(sql`UPDATE api_tokens SET token_hash = repeat('c', 64)`);
     await denied(sql`UPDATE api_tokens SET revoked_at = NULL`);
+    await denied(sql`UPDATE api_tokens SET revoked_at = now() - interval '1 day'`);
     await denied(sql`DELETE FROM api_tokens`);
     const [token] = await withService(database.db, (tx) =>
       queryRows<{ revoked: boolean; token_hash: string }>(
@@ -61,6 +62,20 @@ describe.each(BACKENDS)('column grants of the tenant role on %s', (backend) => {
       ),
     );
     expect(token).toEqual({ revoked: true, token_hash: 'a'.repeat(64) });
+  });
+
+  it('may revoke its own live token, and only as of now', async () => {
+    await withService(database.db, (tx) =>
+      tx.execute(
+        sql`INSERT INTO api_tokens (user_id, name, prefix, token_hash) VALUES (${alice}, 'live', 'kpi_l', repeat('d', 64))`,
+      ),
+    );
+    const [revoked] = await asAlice(
+      sql`UPDATE api_tokens SET revoked_at = now() + interval '1 year' WHERE name = 'live' RETURNING revoked_at <= now() AS now_or_before`,
+    );
+    expect(revoked).toEqual({ now_or_before: true });
+    await denied(sql`UPDATE api_tokens SET revoked_at = NULL WHERE name = 'live'`);
+    await withService(database.db, (tx) => tx.execute(sql`DELETE FROM api_tokens WHERE name = 'live'`));
   });
 
   it('cannot create a temporary table (no session state left on a pooled connection)', async () => {

@@ -58,7 +58,9 @@ export async function listApiTokens(deps: Pick<ApiDeps, 'db'>, userId: number): 
  * another user's id is "not found", as RLS would make it.
  */
 export async function revokeApiToken(deps: Pick<ApiDeps, 'db' | 'events'>, userId: number, id: number): Promise<ApiTokenJson> {
-  const [row] = await withService(deps.db, (tx) =>
+  // As the tenant: row-level security keeps the user to their own tokens even if this WHERE were wrong.
+  // The tenant may write only revoked_at, and 0010's trigger lets it move only from NULL to now().
+  const [row] = await withTenant(deps.db, userId, (tx) =>
     tx
       .update(apiTokens)
       .set({ revokedAt: sql`COALESCE(${apiTokens.revokedAt}, now())` })
