@@ -123,6 +123,10 @@ describe.each(BACKENDS)('per-user caps on %s', (backend) => {
     expect(body.error.message).toMatch(/At most 10 manual runs a minute/);
     // The oldest run of the window (at START) leaves it 60 s after START: 50 s from now.
     expect(limited.headers['retry-after']).toBe('50');
+    // tRPC goes through the same count.
+    const trpcLimited = expectTrpcError(await trpcMutation(app, 'schedules.run', { service: 'ga4' }, user.auth), 429);
+    expect(trpcLimited.appCode).toBe('RATE_LIMITED');
+    expect(trpcLimited.details).toMatchObject({ retryAfterSeconds: 50, limit: 10 });
     expect(await manualRuns(user.id)).toBe(10);
 
     // Another user's budget is their own.
