@@ -185,8 +185,27 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
       // The pass started by startRetention, not a second one: pass() returns the one in flight.
       expect(await job.pass()).toEqual({ runs: 2_515, sessions: 1_200, revokedTokens: 1 });
     } finally {
-      job.stop();
+      await job.stop();
     }
+    await expectOnlyKeptRows(userId);
+  });
+
+  it('stop() ends the pass in flight after its current batch and waits for it (shutdown closes the database next)', async () => {
+    const userId = await seed();
+    const job = startRetention({
+      db: database.db,
+      log: silentLog,
+      clock: () => NOW,
+      retentionDays: RETENTION_DAYS,
+      batchSize: 100,
+    });
+    const inFlight = job.pass(); // the pass startRetention began, first batch under way
+    await job.stop();
+    // One batch done, nothing begun after stop: the rest waits for the next start.
+    expect(await inFlight).toEqual({ runs: 100, sessions: 0, revokedTokens: 0 });
+    expect(await count(sql`SELECT count(*)::int AS count FROM job_runs WHERE user_id = ${userId}`)).toBe(2_522 - 100);
+    // A later instance's pass finishes the job.
+    await purgeExpired(database.db, { now: NOW, retentionDays: RETENTION_DAYS });
     await expectOnlyKeptRows(userId);
   });
 });
