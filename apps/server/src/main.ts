@@ -33,7 +33,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ event: 'shutdown', signal }, 'shutting down: no new claims, running work gets the grace period');
   schema.stop();
-  retention?.stop();
+  await retention?.stop();
   await app.close();
   if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
   clock.stop();

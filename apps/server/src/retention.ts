@@ -24,9 +24,11 @@ async function deleteBatch(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens'
   return rows.length;
 }
 
-async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number) {
+async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number, signal?: AbortSignal) {
   let total = 0;
   for (;;) {
+    // Shutdown stops between batches: what is left waits for the next start, no batch is cut off.
+    if (signal?.aborted) return total;
     const deleted = await deleteBatch(db, table, where, batchSize);
     total += deleted;
     if (deleted < batchSize) return total;
@@ -42,7 +44,7 @@ async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', wher
  */
 export async function purgeExpired(
   db: Db,
-  options: { now: Date; retentionDays: number; batchSize?: number },
+  options: { now: Date; retentionDays: number; batchSize?: number; signal?: AbortSignal },
 ): Promise<PurgeCounts> {
   const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
   const cutoff = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
@@ -51,23 +53,35 @@ export async function purgeExpired(
     'job_runs',
     sql`status IN ('succeeded', 'failed', 'skipped') AND created_at < ${cutoff}`,
     batchSize,
+    options.signal,
   );
-  const sessions = await drain(db, 'sessions', sql`expires_at < ${options.now}`, batchSize);
-  const revokedTokens = await drain(db, 'api_tokens', sql`revoked_at < ${cutoff}`, batchSize);
+  const sessions = await drain(db, 'sessions', sql`expires_at < ${options.now}`, batchSize, options.signal);
+  const revokedTokens = await drain(db, 'api_tokens', sql`revoked_at < ${cutoff}`, batchSize, options.signal);
   return { runs, sessions, revokedTokens };
 }
 
-/** Runs `purgeExpired` now and every `intervalMs`; safe with several instances (see deleteBatch). */
+/**
+ * Runs `purgeExpired` now and every `intervalMs`; safe with several instances (see deleteBatch). `stop`
+ * ends the pass in flight after its current batch and resolves when it has: a first pass over a large
+ * backlog can outlast a shutdown's other steps, and closing the database under it fails its batch.
+ */
 export function startRetention(options: {
   db: Db;
   log: Pick<Logger, 'info' | 'warn'>;
   clock: () => Date;
   retentionDays: number;
   intervalMs?: number;
-}): { stop: () => void; pass: () => Promise<PurgeCounts | undefined> } {
+  batchSize?: number;
+}): { stop: () => Promise<void>; pass: () => Promise<PurgeCounts | undefined> } {
   let running: Promise<PurgeCounts | undefined> | undefined;
+  const stopped = new AbortController();
   const pass = () => {
-    running ??= purgeExpired(options.db, { now: options.clock(), retentionDays: options.retentionDays })
+    running ??= purgeExpired(options.db, {
+      now: options.clock(),
+      retentionDays: options.retentionDays,
+      batchSize: options.batchSize,
+      signal: stopped.signal,
+    })
       .then((counts) => {
         if (counts.runs + counts.sessions + counts.revokedTokens > 0) {
           options.log.info({ event: 'retention-purged', ...counts, retentionDays: options.retentionDays }, 'purged old rows');
@@ -86,5 +100,12 @@ export function startRetention(options: {
   const timer = setInterval(() => void pass(), options.intervalMs ?? RETENTION_INTERVAL_MS);
   timer.unref();
   void pass();
-  return { stop: () => clearInterval(timer), pass };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      stopped.abort();
+      await running;
+    },
+    pass,
+  };
 }
