@@ -40,6 +40,14 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
   });
 
   const registry = () => connectorRegistry({ settings: fakeSettings(fakes), box });
+  /** One fire at 06:00 on 10 August, with the hour after it for retries that come at once. */
+  const runOneHour = (userId: number) =>
+    runScheduled(database, registry(), {
+      userId,
+      service: 'meta',
+      fireAt: '2026-08-10T06:00:00Z',
+      until: '2026-08-10T07:00:00Z',
+    });
   const connect = async () => {
     const userId = await createUser(database);
     await saveConnection(database, box, {
@@ -180,12 +188,7 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
       kind: 'access_token',
       secret: { accessToken: 'EAAG-expired' },
     });
-    const run = await runScheduled(database, registry(), {
-      userId,
-      service: 'meta',
-      fireAt: '2026-08-10T06:00:00Z',
-      until: '2026-08-10T07:00:00Z',
-    });
+    const run = await runOneHour(userId);
     expect(run).toMatchObject({ status: 'failed', attempt: 1, error_class: 'AuthExpired' });
     expect(run.error).toMatch(/Reconnect Meta/);
     expect(await connectionOf(database, userId, 'meta')).toMatchObject({ status: 'needs_reauth', lastError: run.error });
@@ -195,12 +198,7 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     for (const mode of ['permission-10', 'permission-200'] as const) {
       const userId = await connect();
       fakes.meta.mode = mode;
-      const run = await runScheduled(database, registry(), {
-        userId,
-        service: 'meta',
-        fireAt: '2026-08-10T06:00:00Z',
-        until: '2026-08-10T07:00:00Z',
-      });
+      const run = await runOneHour(userId);
       expect(run).toMatchObject({ status: 'failed', attempt: 1, error_class: 'PermissionDenied' });
       expect(run.error).toMatch(/ads_read/);
       expect((await connectionOf(database, userId, 'meta'))?.status).toBe('error');
@@ -211,12 +209,7 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     for (const mode of ['invalid-breakdowns', 'invalid-custom-metrics'] as const) {
       const userId = await connect();
       fakes.meta.mode = mode;
-      const run = await runScheduled(database, registry(), {
-        userId,
-        service: 'meta',
-        fireAt: '2026-08-10T06:00:00Z',
-        until: '2026-08-10T07:00:00Z',
-      });
+      const run = await runOneHour(userId);
       expect(run, mode).toMatchObject({ status: 'failed', attempt: 1, error_class: 'InvalidConfig' });
       expect(run.error, mode).toMatch(/^Meta rejected the request as invalid \(code 2\/150404[12]\)/);
       expect((await connectionOf(database, userId, 'meta'))?.status, mode).toBe('error');
