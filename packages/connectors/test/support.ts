@@ -9,7 +9,8 @@ import {
   withService,
   withTenant,
 } from '@kpi/db';
-import { EnhancedScheduler, FakeClock, type HandlerRegistry, type SchedulerLog } from '@kpi/scheduler';
+import { EnhancedScheduler, type HandlerRegistry, type SchedulerLog } from '@kpi/scheduler';
+import { FakeClock } from '@kpi/scheduler/testing';
 import type { TestDatabase } from '@kpi/testing';
 import pino from 'pino';
 import { connectionAad, SecretBox, sheetAad } from '../src/secrets.ts';

@@ -5,8 +5,9 @@
 import { queryRows, type Service, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, systemClock } from '../src/clock.ts';
+import { systemClock } from '../src/clock.ts';
 import type { SyncHandler } from '../src/handlers/types.ts';
+import { FakeClock } from '../src/testing.ts';
 import { queueRuns } from './fixtures/seed.ts';
 import { createUsers, runsOf, testScheduler } from './support.ts';
 

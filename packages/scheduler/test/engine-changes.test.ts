@@ -1,8 +1,9 @@
 import { sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, systemClock } from '../src/clock.ts';
+import { systemClock } from '../src/clock.ts';
 import type { SyncHandler } from '../src/handlers/types.ts';
+import { FakeClock } from '../src/testing.ts';
 import { createUsers, insertSchedule, noopHandlers, runsOf, testScheduler, walk } from './support.ts';
 
 describe.each(BACKENDS)('live changes and shutdown on %s', (backend) => {

@@ -1,7 +1,7 @@
 import { sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../src/clock.ts';
+import { FakeClock } from '../src/testing.ts';
 import { createUsers, insertSchedule, noopHandlers, runsOf, testScheduler, walk } from './support.ts';
 
 describe.each(BACKENDS)('clock edge cases on %s (injected clock)', (backend) => {

@@ -1,6 +1,6 @@
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../src/clock.ts';
+import { FakeClock } from '../src/testing.ts';
 import { createUsers, insertSchedule, noopHandlers, runsOf, testScheduler, walk } from './support.ts';
 
 // Fire instants across DST transitions, pinned as literals (what croner documents: a fixed-time job runs

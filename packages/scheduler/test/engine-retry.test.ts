@@ -2,8 +2,8 @@ import type { Service } from '@kpi/db';
 import { sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../src/clock.ts';
 import { SyncError, type SyncHandler } from '../src/handlers/types.ts';
+import { FakeClock } from '../src/testing.ts';
 import { createUsers, insertSchedule, runsOf, testScheduler, walk } from './support.ts';
 
 function handlers(run: SyncHandler['run']): Map<Service, SyncHandler> {

@@ -2,9 +2,10 @@ import { computeNextRun } from '@kpi/cron';
 import { queryRows, type Service, sql, withService } from '@kpi/db';
 import type { TestDatabase } from '@kpi/testing';
 import pino from 'pino';
-import type { Clock, FakeClock } from '../src/clock.ts';
+import type { Clock } from '../src/clock.ts';
 import type { SyncHandler } from '../src/handlers/types.ts';
 import { EnhancedScheduler, type SchedulerOptions } from '../src/scheduler.ts';
+import type { FakeClock } from '../src/testing.ts';
 
 export const silent = pino({ level: 'silent' });
 
