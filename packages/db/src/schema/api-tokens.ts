@@ -1,29 +1,15 @@
-import { sql } from 'drizzle-orm';
-import { bigint, char, integer, pgPolicy, pgTable, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { currentTenant, SERVICE_ROLE, TENANT_ROLE } from './tenant.ts';
+import { bigint, char, integer, pgTable, timestamp, varchar } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
-export const apiTokens = pgTable(
-  'api_tokens',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    name: varchar('name', { length: 100 }).notNull(),
-    prefix: varchar('prefix', { length: 16 }).notNull(),
-    tokenHash: char('token_hash', { length: 64 }).notNull().unique(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
-  },
-  (t) => [
-    pgPolicy('user can manage own api tokens', {
-      for: 'all',
-      to: TENANT_ROLE,
-      using: sql`${t.userId} = ${currentTenant}`,
-      withCheck: sql`${t.userId} = ${currentTenant}`,
-    }),
-    pgPolicy('service can manage api tokens', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
-).enableRLS();
+export const apiTokens = pgTable('api_tokens', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: varchar('name', { length: 100 }).notNull(),
+  prefix: varchar('prefix', { length: 16 }).notNull(),
+  tokenHash: char('token_hash', { length: 64 }).notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}).enableRLS();

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
-import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import { bigint, integer, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 export const CONNECTION_STATUSES = ['ok', 'needs_reauth', 'error'] as const;
@@ -33,16 +32,7 @@ export const connections = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    unique('connections_user_service_key').on(t.userId, t.service),
-    pgPolicy('user can manage own connections', {
-      for: 'all',
-      to: TENANT_ROLE,
-      using: sql`${t.userId} = ${currentTenant}`,
-      withCheck: sql`${t.userId} = ${currentTenant}`,
-    }),
-    pgPolicy('sync can use connections', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [unique('connections_user_service_key').on(t.userId, t.service)],
 ).enableRLS();
 
 export type Connection = typeof connections.$inferSelect;
@@ -66,16 +56,7 @@ export const sheetDestinations = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    unique('sheet_destinations_user_key').on(t.userId),
-    pgPolicy('user can manage own sheet destination', {
-      for: 'all',
-      to: TENANT_ROLE,
-      using: sql`${t.userId} = ${currentTenant}`,
-      withCheck: sql`${t.userId} = ${currentTenant}`,
-    }),
-    pgPolicy('sync can use sheet destinations', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [unique('sheet_destinations_user_key').on(t.userId)],
 ).enableRLS();
 
 export type SheetDestination = typeof sheetDestinations.$inferSelect;

@@ -1,3 +1,5 @@
+// Tables, columns and indexes. Row-level security (ENABLE, FORCE, the policies) and the grants live only in
+// drizzle/*.sql, the SQL both migration layers run; packages/db/test/policies.test.ts checks them.
 export * from './api-tokens.ts';
 export * from './connections.ts';
 export * from './job-runs.ts';

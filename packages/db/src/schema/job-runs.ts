@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
-import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigint, integer, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { jobSchedules } from './job-schedules.ts';
-import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
@@ -35,17 +34,7 @@ export const jobRuns = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    unique('job_runs_schedule_fire_key').on(t.scheduleId, t.scheduledFor),
-    pgPolicy('user can read own runs', { for: 'select', to: TENANT_ROLE, using: sql`${t.userId} = ${currentTenant}` }),
-    // A manual run may name only the tenant's own schedule (drizzle/0006_least_privilege.sql).
-    pgPolicy('user can request own runs', {
-      for: 'insert',
-      to: TENANT_ROLE,
-      withCheck: sql`${t.userId} = ${currentTenant} AND (${t.scheduleId} IS NULL OR EXISTS (SELECT 1 FROM job_schedules s WHERE s.id = ${t.scheduleId} AND s.user_id = ${currentTenant}))`,
-    }),
-    pgPolicy('scheduler can manage runs', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [unique('job_runs_schedule_fire_key').on(t.scheduleId, t.scheduledFor)],
 ).enableRLS();
 
 export type JobRun = typeof jobRuns.$inferSelect;

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { bigserial, boolean, integer, pgPolicy, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
-import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import { bigserial, boolean, integer, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 export const jobSchedules = pgTable(
@@ -19,16 +18,7 @@ export const jobSchedules = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    unique('job_schedules_user_service_key').on(t.userId, t.service),
-    pgPolicy('user can manage own schedules', {
-      for: 'all',
-      to: TENANT_ROLE,
-      using: sql`${t.userId} = ${currentTenant}`,
-      withCheck: sql`${t.userId} = ${currentTenant}`,
-    }),
-    pgPolicy('scheduler can manage schedules', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [unique('job_schedules_user_service_key').on(t.userId, t.service)],
 ).enableRLS();
 
 export type JobSchedule = typeof jobSchedules.$inferSelect;

@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
-import { bigint, date, integer, jsonb, pgPolicy, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigint, date, integer, jsonb, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { jobRuns } from './job-runs.ts';
-import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
+import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 export const kpiSnapshots = pgTable(
@@ -19,11 +18,7 @@ export const kpiSnapshots = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    unique('kpi_snapshots_user_service_date_key').on(t.userId, t.service, t.date),
-    pgPolicy('user can read own snapshots', { for: 'select', to: TENANT_ROLE, using: sql`${t.userId} = ${currentTenant}` }),
-    pgPolicy('sync can write snapshots', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [unique('kpi_snapshots_user_service_date_key').on(t.userId, t.service, t.date)],
 ).enableRLS();
 
 export type KpiSnapshot = typeof kpiSnapshots.$inferSelect;

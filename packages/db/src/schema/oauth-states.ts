@@ -1,6 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, pgPolicy, pgTable, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { currentTenant, SERVICE_ROLE, TENANT_ROLE } from './tenant.ts';
+import { index, integer, pgTable, timestamp, varchar } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
 /**
@@ -17,15 +15,5 @@ export const oauthStates = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('oauth_states_expires_at_idx').on(t.expiresAt),
-    index('oauth_states_user_id_idx').on(t.userId),
-    pgPolicy('user can manage own oauth states', {
-      for: 'all',
-      to: TENANT_ROLE,
-      using: sql`${t.userId} = ${currentTenant}`,
-      withCheck: sql`${t.userId} = ${currentTenant}`,
-    }),
-    pgPolicy('service can purge oauth states', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
+  (t) => [index('oauth_states_expires_at_idx').on(t.expiresAt), index('oauth_states_user_id_idx').on(t.userId)],
 ).enableRLS();

@@ -1,6 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, pgPolicy, pgTable, primaryKey, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { SERVICE_ROLE } from './tenant.ts';
+import { index, integer, pgTable, primaryKey, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 /**
  * Request counters shared by the server instances: one row per (key, fixed window). Not a tenant table:
@@ -17,6 +15,5 @@ export const rateLimits = pgTable(
   (t) => [
     primaryKey({ name: 'rate_limits_pkey', columns: [t.key, t.windowStart] }),
     index('rate_limits_expires_at_idx').on(t.expiresAt),
-    pgPolicy('service can count requests', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
   ],
 ).enableRLS();

@@ -1,8 +1,4 @@
-import { sql } from 'drizzle-orm';
-
-/** The user a tenant transaction acts for, as set by `withTenant`; NULL (no rows) when unset or ''. */
-export const currentTenant = sql`NULLIF(current_setting('app.current_user_id', true), '')::integer`;
-
+/** The roles `withTenant` and `withService` switch to; drizzle/0000_roles.sql creates them. */
 export const TENANT_ROLE = 'kpi_tenant';
 export const SERVICE_ROLE = 'kpi_service';
 export { SERVICES, type Service } from '@kpi/sources';

@@ -1,20 +1,11 @@
-import { sql } from 'drizzle-orm';
-import { boolean, integer, pgPolicy, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { currentTenant, SERVICE_ROLE, TENANT_ROLE } from './tenant.ts';
+import { boolean, integer, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
-export const users = pgTable(
-  'users',
-  {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    email: varchar('email', { length: 254 }).notNull().unique('users_email_key'),
-    passwordHash: text('password_hash').notNull(),
-    role: varchar('role', { length: 16 }).$type<'admin' | 'user'>().notNull().default('user'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    // The UI asks for a new password until it is changed (the generated first administrator).
-    mustChangePassword: boolean('must_change_password').notNull().default(false),
-  },
-  () => [
-    pgPolicy('user can read own account', { for: 'select', to: TENANT_ROLE, using: sql`id = ${currentTenant}` }),
-    pgPolicy('service can manage accounts', { for: 'all', to: SERVICE_ROLE, using: sql`true`, withCheck: sql`true` }),
-  ],
-).enableRLS();
+export const users = pgTable('users', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  email: varchar('email', { length: 254 }).notNull().unique('users_email_key'),
+  passwordHash: text('password_hash').notNull(),
+  role: varchar('role', { length: 16 }).$type<'admin' | 'user'>().notNull().default('user'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // The UI asks for a new password until it is changed (the generated first administrator).
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
+}).enableRLS();
