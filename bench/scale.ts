@@ -1,5 +1,5 @@
 // Scale: 100,000 enabled schedules in one process. Memory per schedule, time to load and arm, idle CPU;
-// then the baseline the design rejected, one croner `Cron` job per schedule, on a subset, side by side.
+// then the approach the engine does not take, one croner `Cron` job per schedule, on a subset, side by side.
 //
 //   pnpm --filter @kpi/bench scale            (60 s idle windows)
 //   pnpm --filter @kpi/bench scale:quick      (10 s idle windows)

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user_id_idx ON api_tokens (user_id);
 
--- The seed's table, with timestamptz instead of timestamp and one schedule per (user, service).
+-- One schedule per (user, service); times are timestamptz, instants rather than wall-clock readings.
 CREATE TABLE IF NOT EXISTS job_schedules (
   id bigserial PRIMARY KEY,
   user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -1,4 +1,4 @@
--- Change notifications for other scheduler instances (DESIGN.md §6 "Live changes"). A schedule change
+-- Change notifications for other scheduler instances, so a live edit takes effect at once. A schedule change
 -- re-arms every instance's wake-up timer; a queued run wakes idle workers. Payloads carry ids only:
 -- listeners read the row themselves, so no tenant data travels on the channel. A claim advancing
 -- next_run_at does not notify (it would be thousands of messages a second at scale): an instance whose

@@ -1,4 +1,4 @@
--- Source connections and the Google Sheets destination (issue 6). Every statement is idempotent, as in
+-- Source connections and the Google Sheets destination. Every statement is idempotent, as in
 -- 0001/0002: this file runs from docker-entrypoint-initdb.d and again from the application on every start.
 -- `secret` holds an AES-256-GCM envelope sealed by the application (never plaintext); the key is not in
 -- the database. Row-level security is enabled and forced, tenant policies are fail-closed.

@@ -1,4 +1,4 @@
--- Shared rate-limit counters (issue 5). Every statement is idempotent, as in 0001-0004: this file runs
+-- Shared rate-limit counters. Every statement is idempotent, as in 0001-0004: this file runs
 -- from docker-entrypoint-initdb.d and again from the application on every start.
 -- Each instance counts requests in memory and adds its deltas here in the background (one upsert every
 -- RATE_LIMIT_SYNC_MS), reading back the totals of all instances: see apps/server/src/rate-limit.ts.

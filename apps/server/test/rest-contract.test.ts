@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRestError, expectTrpcError, ISO_UTC, jsonHeaders, trpcData, trpcMutation, trpcQuery } from './http.ts';
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
-// The field order of the product spec's API section: REST callers get its shapes byte for byte.
+// The field order REST callers have always received (README, "Using the API"): its shapes byte for byte.
 const SCHEDULE_KEYS = ['id', 'service', 'cron', 'enabled', 'timezone', 'last_run_at', 'next_run_at', 'created_at', 'updated_at'];
 
 type Schedule = Record<string, unknown> & { id: number; service: string; next_run_at: string | null };

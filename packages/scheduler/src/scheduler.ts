@@ -12,7 +12,7 @@ import { Worker } from './worker.ts';
 export type { SchedulerOptions } from './scheduler-options.ts';
 
 /**
- * The scheduler engine, under the name the product spec gives it (one name, so spec, code and logs agree):
+ * The scheduler engine, under the name the product's requirements give it (kept, so they, the code and the logs agree):
  * it fires every enabled schedule at its `next_run_at`, exactly once across instances, and runs the
  * queued work. One wake-up timer per process over a min-heap of the schedules it knows; the database
  * (row locks, unique keys) decides who owns each fire, so instances need no coordination of their own.

@@ -17,7 +17,7 @@ import { ROUTES } from './routes.ts';
 // Generated from the zod schemas the routes parse with and the services' answers are typed by, so the
 // document cannot drift from the code. Chosen over @fastify/swagger + fastify-type-provider-zod: the REST
 // shims keep their handler code unchanged, their answers are not re-serialised through fast-json-stringify
-// (which would silently drop or coerce fields of the byte-exact shapes the product spec fixes), and the same schemas are
+// (which would silently drop or coerce fields of the byte-exact shapes REST clients rely on), and the same schemas are
 // importable by the browser from @kpi/api.
 
 type JsonSchema = Record<string, unknown>;

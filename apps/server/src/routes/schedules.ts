@@ -22,7 +22,7 @@ function parseService(raw: unknown): Service {
   return parsed.data;
 }
 
-/** The product spec's REST paths, answering its JSON shapes exactly; each is a shim over the same service as tRPC. */
+/** The REST paths under /api/schedules, answering fixed JSON shapes field for field; each is a shim over the same service as tRPC. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/schedules', async (request) => {
     const data = await listSchedules(deps, requireViewer(request).id);

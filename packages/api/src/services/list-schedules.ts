@@ -36,7 +36,7 @@ const fromRow = (row: ScheduleRow): JobSchedule => ({
 /**
  * The user's three schedules, creating the missing ones with the defaults (disabled, so they have no
  * next run). If the schedule table does not exist (a database the application may not alter), the
- * answer is an empty list, as the product spec's "graceful degradation" asks (the tables may be missing); it works again once the table exists.
+ * answer is an empty list rather than an error (the page still loads); it works again once the table exists.
  */
 export async function listSchedules(deps: ApiDeps, userId: number): Promise<ScheduleJson[]> {
   try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PREVIEW_MAX_COUNT } from '../schedule.ts';
 import { isoTimestamp, nullableTimestamp, serviceJson } from './common.ts';
 
-/** The product spec's schedule shape; timestamps are ISO-8601 UTC strings or null. */
+/** A schedule as REST and tRPC answer it; timestamps are ISO-8601 UTC strings or null. */
 export const scheduleJson = z.strictObject({
   id: z.number().int(),
   service: serviceJson,
@@ -25,7 +25,7 @@ export const previewJson = z.strictObject({
 });
 export type PreviewJson = z.infer<typeof previewJson>;
 
-/** The product spec's answer to "run now": its own envelope, with a message beside the data. */
+/** The answer to "run now": its own envelope, with a message beside the data. */
 export const runEnqueuedAnswer = z.strictObject({
   success: z.literal(true),
   message: z.string(),
