@@ -6,7 +6,7 @@ export { applyMigrations, MIGRATIONS_DIR, missingTables, REQUIRED_TABLES, readMi
 export { type OpenDatabaseOptions, openDatabase } from './open-database.ts';
 export { openPglite } from './open-pglite.ts';
 export { openPostgres } from './open-postgres.ts';
-export { queryRows } from './rows.ts';
+export { preparedRows, queryRows } from './rows.ts';
 export * from './schema/index.ts';
 export * from './schema/tenant-columns.ts';
-export { withService, withTenant } from './tenant.ts';
+export { serviceQuery, withService, withTenant } from './tenant.ts';

@@ -2,7 +2,9 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Database, Db, Script, Unlisten } from './database.ts';
 import { MIGRATION_LOCK_KEY } from './database.ts';
+import { beginText, registerPostgresPaths } from './postgres-paths.ts';
 import * as schema from './schema/index.ts';
+import { SERVICE_ROLE } from './schema/tenant.ts';
 
 export type PostgresOptions = {
   url: string;
@@ -13,26 +15,11 @@ export type PostgresOptions = {
 };
 
 export function openPostgres(options: PostgresOptions): Database {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    application_name: options.applicationName ?? 'kpi-sync',
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-  });
-  // Without this handler an idle client dropped by a PostgreSQL restart would crash the process.
-  pool.on('error', (error) => options.onError?.(error));
-  // The pool listens for errors only on idle clients. A client checked out (between the statements of a
-  // transaction) whose connection drops would emit an unhandled 'error' and kill the process; the query
-  // in flight, or the next one, fails instead, and the pool discards the broken client on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  // drizzle-orm's transaction() sends BEGIN before its try/finally, so when BEGIN fails (the connection
-  // dropped between checkout and BEGIN) the client is never released: the pool loses it for good, and
-  // after a few such faults every query waits forever. Such a client is released (and destroyed) here.
-  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
-  (pool as unknown as { connect: typeof connect }).connect = (callback?: unknown) =>
-    callback ? connect(callback) : (connect() as Promise<pg.PoolClient>).then(releaseOnFailedBegin);
+  const pool = openPool(options);
+  // System work runs on connections that are the service role from the start (see postgres-paths.ts).
+  const servicePool = openPool(options, `-c role=${SERVICE_ROLE}`);
   const db = drizzle({ client: pool, schema }) as unknown as Db;
+  registerPostgresPaths(db, { serviceDb: drizzle({ client: servicePool, schema }) as unknown as Db });
   const listeners = new Set<ReconnectingListener>();
 
   return {
@@ -63,9 +50,33 @@ export function openPostgres(options: PostgresOptions): Database {
     },
     async close() {
       await Promise.all([...listeners].map((l) => l.stop()));
-      await pool.end();
+      await Promise.all([pool.end(), servicePool.end()]);
     },
   };
+}
+
+function openPool(options: PostgresOptions, startupOptions?: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'kpi-sync',
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    ...(startupOptions ? { options: startupOptions } : {}),
+  });
+  // Without this handler an idle client dropped by a PostgreSQL restart would crash the process.
+  pool.on('error', (error) => options.onError?.(error));
+  // The pool listens for errors only on idle clients. A client checked out (between the statements of a
+  // transaction) whose connection drops would emit an unhandled 'error' and kill the process; the query
+  // in flight, or the next one, fails instead, and the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  // drizzle-orm's transaction() sends BEGIN before its try/finally, so when BEGIN fails (the connection
+  // dropped between checkout and BEGIN) the client is never released: the pool loses it for good, and
+  // after a few such faults every query waits forever. Such a client is released (and destroyed) here.
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  (pool as unknown as { connect: typeof connect }).connect = (callback?: unknown) =>
+    callback ? connect(callback) : (connect() as Promise<pg.PoolClient>).then(releaseOnFailedBegin);
+  return pool;
 }
 
 function isBegin(statement: unknown): boolean {
@@ -73,7 +84,10 @@ function isBegin(statement: unknown): boolean {
   return typeof text === 'string' && /^\s*begin\b/i.test(text);
 }
 
-/** For one checkout: a failed BEGIN releases the client with its error; a second release is ignored. */
+/**
+ * For one checkout: a failed BEGIN releases the client with its error; a second release is ignored.
+ * A BEGIN also carries the prelude `withBeginPrelude` left for it, in the same simple query.
+ */
 function releaseOnFailedBegin(client: pg.PoolClient): pg.PoolClient {
   const release = client.release;
   let released = false;
@@ -84,8 +98,14 @@ function releaseOnFailedBegin(client: pg.PoolClient): pg.PoolClient {
   };
   const query = Object.getPrototypeOf(client).query as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const result = query.apply(client, args);
-    if (!isBegin(args[0]) || !(result instanceof Promise)) return result;
+    if (!isBegin(args[0])) return query.apply(client, args);
+    const [statement, ...rest] = args;
+    const text =
+      typeof statement === 'string'
+        ? beginText(statement)
+        : { ...(statement as object), text: beginText((statement as { text: string }).text) };
+    const result = query.apply(client, [text, ...rest]);
+    if (!(result instanceof Promise)) return result;
     return result.catch((error: unknown) => {
       client.release(error instanceof Error ? error : true);
       throw error;

@@ -1,4 +1,5 @@
 import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from './database.ts';
 
 /**
@@ -8,5 +9,14 @@ import type { Db, Tx } from './database.ts';
  */
 export async function queryRows<T>(db: Db | Tx, statement: SQL): Promise<T[]> {
   const result = (await db.execute(statement)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const dialect = new PgDialect();
+
+/** `queryRows` as the named prepared statement `name`; rows arrive as `queryRows` gives them. */
+export async function preparedRows<T>(db: Db | Tx, name: string, statement: SQL): Promise<T[]> {
+  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false);
+  const result = (await prepared.execute()) as unknown as { rows: T[] };
   return result.rows;
 }
