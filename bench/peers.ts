@@ -1,12 +1,15 @@
 // Peers: no-op jobs per second here, with pg-boss 12 and with graphile-worker 0.18, interleaved in one run
-// (3 rounds, medians), at worker concurrency 4 and 64; then start lag of 1,000 and 10,000 per-user
-// schedules due at once, here and with pg-boss's keyed schedule(). graphile-worker has no per-user
-// schedules (its crontab is one file for the whole process), so it has no co-fire figure.
+// (3 rounds, medians), at worker concurrency 4 and 64; in the same rounds a realistic job, one run that
+// upserts one kpi_snapshots row, here (the sample handler, as the service role under RLS) and as a
+// graphile-worker task doing the same upsert on the same table; then start lag of 1,000 and 10,000
+// per-user schedules due at once, here and with pg-boss's keyed schedule(). graphile-worker has no
+// per-user schedules (its crontab is one file for the whole process), so it has no co-fire figure.
 // Each system gets a database of its own on TEST_DATABASE_URL's server, dropped at the end.
 //
 //   pnpm bench peers [--jobs=6000] [--rounds=3] [--cofire=1000,10000] [--quiet-load=<cores>] [--quiet-wait=60] [--cofire-only] [--local-queue=64]
+import { createHash } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
-import { queryRows, type Service, sql } from '@kpi/db';
+import { applyMigrations, openPostgres, queryRows, type Service, sql } from '@kpi/db';
 import { createPostgresDatabase } from '@kpi/testing';
 import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
@@ -25,6 +28,8 @@ const SERVICES: Service[] = ['meta', 'ga4', 'shopify'];
 const QUIET_LOAD = option('quiet-load', availableParallelism());
 const QUIET_WAIT_S = option('quiet-wait', 60);
 const load = () => fmt(loadavg()[0] ?? 0, 2);
+// Every realistic run writes the row of this day; the first round inserts, later rounds update.
+const REPORT_DATE = '2023-12-31';
 
 /** Waits (bounded) for the 1-minute load average to fall under the core count; answers the load then. */
 async function quiet(): Promise<string> {
@@ -47,16 +52,21 @@ const graphileDb = await createPostgresDatabase();
 const bossPool = new pg.Pool({ connectionString: bossDb.url, max: 2 });
 const graphilePool = new pg.Pool({ connectionString: graphileDb.url, max: 2 });
 try {
+  // graphile-worker's upsert goes to the same kpi_snapshots table (this project's schema, in its own database).
+  const graphileSchema = openPostgres({ url: graphileDb.url, poolSize: 2 });
+  await applyMigrations(graphileSchema);
+  await createUsers(graphileSchema.db, Math.ceil(JOBS / SERVICES.length), 'peers');
+  await graphileSchema.close();
   const db = ours.database.db;
   const users = await createUsers(db, Math.ceil(Math.max(JOBS, ...COFIRE) / SERVICES.length), 'peers');
   const pairs = users.flatMap((userId) => SERVICES.map((service) => ({ userId, service })));
   let batch = 0;
 
-  /** This project, as `pnpm bench throughput` runs it: one scheduler process, no-op handler. */
-  async function here(concurrency: number): Promise<number> {
+  /** This project, as `pnpm bench throughput` runs it: one scheduler process, no-op or sample (upsert) handler. */
+  async function here(concurrency: number, handler: 'noop' | 'sample' = 'noop'): Promise<number> {
     const proc = await startSchedulerProcess('peers', {
       DATABASE_URL: ours.url,
-      HANDLER: 'noop',
+      HANDLER: handler,
       CONCURRENCY: concurrency,
       LOCAL_QUEUE,
       POLL_MS,
@@ -111,7 +121,7 @@ try {
   }
 
   /** graphile-worker with its fast settings: a local queue of 500, completions batched. */
-  async function graphile(concurrency: number): Promise<number> {
+  async function graphile(concurrency: number, task: 'noop' | 'upsert' = 'noop'): Promise<number> {
     const utils = await makeWorkerUtils({ connectionString: graphileDb.url });
     await utils.migrate();
     const runner = await runGraphile({
@@ -120,7 +130,7 @@ try {
       pollInterval: POLL_MS,
       noHandleSignals: true,
       maxPoolSize: Math.max(10, concurrency + 2),
-      taskList: { noop: async () => undefined },
+      taskList: { noop: async () => undefined, upsert: upsertSnapshot },
       preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       logger: silentGraphileLogger(),
     });
@@ -128,7 +138,10 @@ try {
       const started = performance.now();
       for (let i = 0; i < JOBS; i += 1_000)
         await utils.addJobs(
-          Array.from({ length: Math.min(1_000, JOBS - i) }, (_, j) => ({ identifier: 'noop', payload: { i: i + j } })),
+          Array.from({ length: Math.min(1_000, JOBS - i) }, (_, j) => {
+            const pair = pairs[i + j];
+            return { identifier: task, payload: { i: i + j, userId: pair?.userId, service: pair?.service } };
+          }),
         );
       await waitFor('graphile-worker', async () => {
         const { rows } = await graphilePool.query(`SELECT count(*)::int AS n FROM graphile_worker._private_jobs`);
@@ -141,7 +154,13 @@ try {
     }
   }
 
-  const systems = { here, 'pg-boss': boss, 'graphile-worker': graphile } as const;
+  const systems = {
+    here,
+    'pg-boss': boss,
+    'graphile-worker': graphile,
+    'here, upsert': (concurrency: number) => here(concurrency, 'sample'),
+    'graphile-worker, upsert': (concurrency: number) => graphile(concurrency, 'upsert'),
+  } as const;
   const figures: Record<string, Array<{ rate: number; load: string }>> = {};
   console.log(`peers: ${fmt(JOBS, 0)} no-op jobs queued at once, one worker process, poll ${POLL_MS} ms, ${ROUNDS} rounds`);
   for (let round = 1; round <= (flag('cofire-only') ? 0 : ROUNDS); round++) {
@@ -165,9 +184,10 @@ try {
     return { median: percentile(rates, 50), min: rates[0] ?? Number.NaN, max: rates.at(-1) ?? Number.NaN };
   };
   for (const name of flag('cofire-only') ? [] : Object.keys(systems)) {
+    const ours = name.endsWith('upsert') ? 'here, upsert' : 'here';
     const cells = [4, 64].map((c) => {
       const m = median(`${name}@${c}`);
-      const ratio = name === 'here' ? '' : `; here ${fmt(median(`here@${c}`).median / m.median, 2)}x`;
+      const ratio = name === ours ? '' : `; ${ours} ${fmt(median(`${ours}@${c}`).median / m.median, 2)}x`;
       return `${fmt(m.median, 0)} [${fmt(m.min, 0)}-${fmt(m.max, 0)}] jobs/s${ratio}`;
     });
     console.log(`| ${name} | ${cells.join(' | ')} |`);
@@ -265,6 +285,21 @@ try {
   await graphileDb.drop();
 }
 process.exit(0);
+
+/** The sample handler's write as a graphile-worker task: one upsert of the run's (user, service, day) row. */
+async function upsertSnapshot(payload: unknown, helpers: { query: (text: string, values: unknown[]) => Promise<unknown> }) {
+  const { userId, service } = payload as { userId: number; service: Service };
+  const metrics: Record<string, number> = {};
+  for (const name of ['first', 'second', 'third']) {
+    const digest = createHash('sha256').update(`${userId}:${service}:${REPORT_DATE}:${name}`).digest();
+    metrics[name] = Math.round((digest.readUInt32BE(0) / 0xffffffff) * 100_000) / 100;
+  }
+  await helpers.query(
+    `INSERT INTO kpi_snapshots (user_id, service, date, metrics, source) VALUES ($1, $2, $3, $4, 'sample')
+     ON CONFLICT (user_id, service, date) DO UPDATE SET metrics = EXCLUDED.metrics, source = EXCLUDED.source, updated_at = now()`,
+    [userId, service, REPORT_DATE, JSON.stringify(metrics)],
+  );
+}
 
 function silentGraphileLogger() {
   // graphile-worker's Logger takes a factory of scoped log functions; only errors are worth printing.

@@ -1,5 +1,5 @@
 import { computeNextRun, cronFor } from '@kpi/cron';
-import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+import { type Db, preparedRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
 import type { ClaimedRun } from './run-queries.ts';
 
 type NextRun = (expression: string, timeZone: string, after: Date) => Date | null;
@@ -129,6 +129,8 @@ export function planFire(row: DueRow, policy: FirePolicy): Planned {
   };
 }
 
+type InsertedRun = { id: string; schedule_id: string; status: string };
+
 // A taken fire starts as the claim of a queued run would leave it: running, attempt 1, leased.
 const insertRuns = (planned: Planned[], policy: FirePolicy) => {
   const now = policy.now;
@@ -156,15 +158,17 @@ const insertRuns = (planned: Planned[], policy: FirePolicy) => {
  * Claims every due schedule (up to a batch) in one transaction: lock the due rows (SKIP LOCKED, so
  * instances divide them), insert one `job_runs` row per fire, advance `next_run_at`. The unique
  * (schedule_id, scheduled_for) makes a fire exactly-once even if two instances got here for the same
- * row: only the insert that wins owns it.
+ * row: only the insert that wins owns it. Its statements are named (prepared once per connection): every
+ * claim sends the same texts, with the batch as one JSON parameter.
  */
 export async function claimDueSchedules(
   db: Db,
   policy: FirePolicy,
 ): Promise<{ fires: ClaimedFire[]; advanced: Advanced[]; lost: number }> {
   return withService(db, async (tx) => {
-    const due = await queryRows<DueRow>(
+    const due = await preparedRows<DueRow>(
       tx,
+      'kpi_due_schedules',
       sql`SELECT s.id, s.user_id, s.service, s.cron_expression, s.timezone, s.next_run_at,
                  (SELECT r.id FROM job_runs r
                    WHERE r.user_id = s.user_id AND r.service = s.service AND r.status IN ('queued', 'running')
@@ -188,7 +192,7 @@ export async function claimDueSchedules(
         takeLeft--;
       }
     }
-    const inserted = await queryRows<{ id: string; schedule_id: string; status: string }>(tx, insertRuns(planned, policy));
+    const inserted = await preparedRows<InsertedRun>(tx, 'kpi_insert_runs', insertRuns(planned, policy));
     const won = new Map(inserted.map((row) => [Number(row.schedule_id), row]));
     // A queued fire can lose to a manual run queued a moment ago (the one-active index): record it as skipped.
     const raced = planned
@@ -200,15 +204,19 @@ export async function claimDueSchedules(
         error: 'another run for this service was queued at the same moment',
       }));
     if (raced.length > 0) {
-      for (const row of await queryRows<{ id: string; schedule_id: string; status: string }>(tx, insertRuns(raced, policy))) {
+      for (const row of await preparedRows<InsertedRun>(tx, 'kpi_insert_runs', insertRuns(raced, policy))) {
         won.set(Number(row.schedule_id), row);
       }
     }
-    await tx.execute(sql`
+    await preparedRows(
+      tx,
+      'kpi_advance_schedules',
+      sql`
       UPDATE job_schedules s
       SET next_run_at = v.next_run_at, last_run_at = GREATEST(s.last_run_at, v.scheduled_for)
       FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
-      WHERE s.id = v.schedule_id`);
+      WHERE s.id = v.schedule_id`,
+    );
     const timezones = new Map(due.map((row) => [Number(row.id), row.timezone]));
     const fires: ClaimedFire[] = [];
     for (const p of [...planned, ...raced]) {

@@ -1,10 +1,10 @@
-import { type Db, queryRows, sql, withService } from '@kpi/db';
+import { type Db, serviceQuery, sql } from '@kpi/db';
 
 /** `startedAt`: when the handler started, which for a run that waited in the local queue is after its claim. */
 export type Finished = { runId: number; durationMs: number; result: unknown; startedAt: Date };
 
 /**
- * Records many successes in one statement. Each row is written only if this worker still holds the run
+ * Records many successes in one statement (atomic by itself: no transaction around it). Each row is written only if this worker still holds the run
  * (as for a single completion), so a run taken back meanwhile stays its new owner's. Answers the ids that
  * were recorded; the others were not ours any more.
  */
@@ -16,16 +16,15 @@ export async function completeRuns(db: Db, options: { workerId: string; now: Dat
     result: f.result ?? null,
     started_at: f.startedAt.toISOString(),
   }));
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string }>(
-      tx,
-      sql`UPDATE job_runs r
+  const rows = await serviceQuery<{ id: string }>(
+    db,
+    'kpi_complete_runs',
+    sql`UPDATE job_runs r
           SET status = 'succeeded', started_at = v.started_at, finished_at = ${options.now}, duration_ms = v.duration_ms, result = v.result,
               error = NULL, error_class = NULL, locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
           FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(id bigint, duration_ms integer, result jsonb, started_at timestamptz)
           WHERE r.id = v.id AND r.locked_by = ${options.workerId} AND r.status = 'running'
           RETURNING r.id`,
-    ),
   );
   return new Set(rows.map((row) => Number(row.id)));
 }
@@ -39,14 +38,13 @@ export async function renewLeases(
   options: { workerId: string; runIds: number[]; lockedUntil: Date },
 ): Promise<Set<number>> {
   if (options.runIds.length === 0) return new Set();
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string }>(
-      tx,
-      sql`UPDATE job_runs SET locked_until = ${options.lockedUntil}
+  const rows = await serviceQuery<{ id: string }>(
+    db,
+    'kpi_renew_leases',
+    sql`UPDATE job_runs SET locked_until = ${options.lockedUntil}
           WHERE locked_by = ${options.workerId} AND status = 'running'
             AND id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(options.runIds)}::jsonb))
           RETURNING id`,
-    ),
   );
   return new Set(rows.map((row) => Number(row.id)));
 }
