@@ -68,6 +68,8 @@ try {
       DATABASE_URL: ours.url,
       HANDLER: handler,
       CONCURRENCY: concurrency,
+      // The pool graphile-worker gets below: a realistic run holds a connection while it writes.
+      POOL_SIZE: Math.max(10, concurrency + 2),
       LOCAL_QUEUE,
       POLL_MS,
     });
