@@ -1,0 +1,1 @@
+export { createEffectsTable, effectHandler, effectRegistry } from './testing/effect-handler.ts';
