@@ -24,10 +24,10 @@ export async function kpiHistory(deps: ApiDeps, userId: number, raw: KpiHistoryI
   const { days, timezone } = await withTenant(deps.db, userId, async (tx) => {
     const days = await queryRows<DayRow>(
       tx,
-      sql`SELECT d.date::text AS date, s.metrics, s.updated_at, s.run_id, s.restated_at
-          FROM generate_series(${input.from}::date, ${input.to}::date, interval '1 day') AS d(date)
-          LEFT JOIN kpi_snapshots s ON s.service = ${service} AND s.date = d.date::date
-          ORDER BY d.date`,
+      sql`SELECT d.day::text AS date, s.metrics, s.updated_at, s.run_id, s.restated_at
+          FROM (SELECT generate_series(${input.from}::date, ${input.to}::date, interval '1 day')::date AS day) AS d
+          LEFT JOIN kpi_snapshots s ON s.service = ${service} AND s.date = d.day
+          ORDER BY d.day`,
     );
     const [connection] = await queryRows<{ timezone: string | null }>(
       tx,
