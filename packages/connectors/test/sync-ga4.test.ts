@@ -68,6 +68,8 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
       metrics: { sessions: 1500, users: 1200, key_events: 40, purchases: 25, revenue: 1999.5, currency: 'EUR' },
     });
     const row = await connectionOf(database, userId, 'ga4');
+    // The first sync of a connection never tested learned the property's zone from runReport's metadata.
+    expect(row?.timezone).toBe('America/Los_Angeles');
     const secret = box.open<{ refreshToken: string; accessToken: string }>(row?.secret ?? '', connectionAad(userId, 'ga4'));
     // Google rotated the refresh token: the old one is dead at the fake, the new one is what we stored.
     expect(secret.refreshToken).not.toBe(refreshToken);
