@@ -5,8 +5,9 @@ export type DayFigures = { date: string; metrics: Record<string, number | string
 /**
  * The one writer of kpi_snapshots: upserts one row per (user, service, date) in one statement. A day
  * whose figures (and source) equal the stored ones is not touched: no new updated_at, no run_id change,
- * and it is not in the answer. (Whether the Sheet still owes a day is sheet_written_at's business.) A stored day whose figures
- * changed gets `restated_at`. Answers the dates written (new or changed), in date order.
+ * and it is not in the answer (whether the Sheet still owes it is sheet_written_at's business). A stored
+ * day whose figures changed gets `restated_at`, unless the source itself changed (sample to live).
+ * Answers the dates written (new or changed), in date order.
  */
 export async function upsertSnapshots(
   db: Db,
@@ -20,8 +21,9 @@ export async function upsertSnapshots(
           SELECT ${write.userId}, ${write.service}, v.date, v.metrics, ${write.source}, ${write.runId}
           FROM jsonb_to_recordset(${JSON.stringify(write.days)}::jsonb) AS v(date date, metrics jsonb)
           ON CONFLICT (user_id, service, date) DO UPDATE
-            SET metrics = EXCLUDED.metrics, source = EXCLUDED.source, run_id = EXCLUDED.run_id,
-                updated_at = now(), restated_at = now()
+            SET metrics = EXCLUDED.metrics, source = EXCLUDED.source, run_id = EXCLUDED.run_id, updated_at = now(),
+                -- Sample figures replaced by the source's first ones are not a restatement.
+                restated_at = CASE WHEN kpi_snapshots.source = EXCLUDED.source THEN now() ELSE kpi_snapshots.restated_at END
             WHERE kpi_snapshots.metrics IS DISTINCT FROM EXCLUDED.metrics
                OR kpi_snapshots.source IS DISTINCT FROM EXCLUDED.source
           RETURNING date::text AS date`,

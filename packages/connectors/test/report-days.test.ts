@@ -168,6 +168,35 @@ describe.each(BACKENDS)('report days, lookback and gaps on %s', (backend) => {
     expect(await stored(userId, 'meta')).toEqual(after);
   });
 
+  it('sample days replaced by the source’s first figures are not restatements', async () => {
+    fakes.meta.timezoneName = 'UTC';
+    fakes.meta.days.set('2026-04-09', { spend: 7, impressions: 70, clicks: 7, purchases: 0 });
+    const userId = await createUser(database);
+    // No connection yet: the sample connector writes the schedule zone's last day, labelled as sample.
+    await fire(userId, 'meta', '2026-04-10T02:00:00Z', 'UTC');
+    const sample = await withService(database.db, (tx) =>
+      queryRows<{ source: string }>(tx, sql`SELECT source FROM kpi_snapshots WHERE user_id = ${userId} AND date = '2026-04-09'`),
+    );
+    expect(sample).toEqual([{ source: 'sample' }]);
+    await saveConnection(database, box, {
+      userId,
+      service: 'meta',
+      accountId: '555',
+      kind: 'access_token',
+      secret: { accessToken: META_TOKEN },
+    });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`UPDATE connections SET created_at = '2026-04-10T12:00:00Z' WHERE user_id = ${userId}`),
+    );
+    await fire(userId, 'meta', '2026-04-11T02:00:00Z', 'UTC');
+    const rows = await stored(userId, 'meta');
+    expect(rows.find((row) => row.date === '2026-04-09')).toMatchObject({
+      metrics: metaFigures({ spend: 7, impressions: 70, clicks: 7, purchases: 0 }),
+      restated_at: null,
+    });
+    expect(rows.every((row) => row.restated_at === null)).toBe(true);
+  });
+
   it('Honolulu account, Kolkata schedule: a day is stored only once it has ended in Honolulu', async () => {
     fakes.meta.timezoneName = 'Pacific/Honolulu';
     for (const date of eachDay('2026-11-20', '2026-12-02'))
