@@ -1,6 +1,6 @@
 // Drain: a minute-aligned burst of I/O-bound syncs, as when many users pick "daily at 06:00". N runs fall
-// due at once; each handler waits like a network call (half before its snapshot upsert, half after) and
-// writes one snapshot. One scheduler process (packages/scheduler/test/fixtures/scheduler-process.ts) per
+// due at once; each handler waits like a network call (half before its one-row upsert, half after) and
+// writes one row. One scheduler process (packages/scheduler/test/fixtures/scheduler-process.ts) per
 // worker concurrency; the baseline is concurrency 4, the default before this benchmark.
 //
 //   pnpm bench drain [--runs=1000] [--sync-ms=500] [--concurrencies=4,16,32,64]
@@ -22,16 +22,16 @@ try {
   const db = bench.database.db;
   const users = await createUsers(db, Math.ceil(RUNS / SERVICES.length), 'drain');
   const pairs = users.flatMap((userId) => SERVICES.map((service) => ({ userId, service }))).slice(0, RUNS);
-  console.log(`drain: ${fmt(RUNS, 0)} runs due at once, each a ${SYNC_MS} ms sync plus a snapshot upsert, 1 process, PostgreSQL`);
+  console.log(`drain: ${fmt(RUNS, 0)} runs due at once, each a ${SYNC_MS} ms sync plus a one-row upsert, 1 process, PostgreSQL`);
   const rows: Row[] = [];
   for (const [index, concurrency] of CONCURRENCIES.entries()) {
     const proc = await startSchedulerProcess(`concurrency ${concurrency}`, {
       DATABASE_URL: bench.url,
-      HANDLER: `sample-sleep:${SYNC_MS}`,
+      HANDLER: `effect-sleep:${SYNC_MS}`,
       CONCURRENCY: concurrency,
       POLL_MS: 1_000,
     });
-    // A day of its own per round, so every round's runs are new rows and its snapshots new upserts.
+    // A day of its own per round, so every round's runs are new rows and its effects new upserts.
     const scheduledFor = new Date(Date.UTC(2024, 0, index + 1));
     const started = performance.now();
     await queueRuns(db, pairs, scheduledFor);

@@ -141,6 +141,8 @@ const envSchema = z.object({
     .default('2026-07'),
   SHEETS_BASE_URL: url.default('https://sheets.googleapis.com'),
   CONNECTOR_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  // A connection's coverage starts this many days before the day it was saved.
+  BACKFILL_DAYS: z.coerce.number().int().min(0).max(366).default(30),
   GOOGLE_CLIENT_ID: optionalText,
   GOOGLE_CLIENT_SECRET: optionalText,
   META_APP_ID: optionalText,
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       shopifyApiVersion: e.SHOPIFY_API_VERSION,
       sheetsBaseUrl: e.SHEETS_BASE_URL,
       requestTimeoutMs: e.CONNECTOR_TIMEOUT_SECONDS * 1000,
+      backfillDays: e.BACKFILL_DAYS,
       google: pair(e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET),
       meta: e.META_APP_ID && e.META_APP_SECRET ? { appId: e.META_APP_ID, appSecret: e.META_APP_SECRET } : undefined,
       shopify: pair(e.SHOPIFY_CLIENT_ID, e.SHOPIFY_CLIENT_SECRET),

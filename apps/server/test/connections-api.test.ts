@@ -69,6 +69,8 @@ describe.each(BACKENDS)('connections and sheets API on %s', (backend) => {
       credential_kind: 'access_token',
       has_secret: true,
       status: 'ok',
+      // The source's zone is not known until a test (or the first sync) asks the source.
+      timezone: null,
     });
     expect(saved.body).not.toContain(META_TOKEN);
     expect((await call(app, ana, 'GET', '/api/connections')).body).not.toContain(META_TOKEN);
@@ -79,6 +81,16 @@ describe.each(BACKENDS)('connections and sheets API on %s', (backend) => {
       message: 'Connected to Meta ad account "Fake Ads" (USD, America/New_York).',
     });
     expect(tested.json().data.connection.last_checked_at).not.toBeNull();
+    // The test learned the ad account's zone (Graph's timezone_name) and the connection keeps it.
+    expect(tested.json().data.connection.timezone).toBe('America/New_York');
+    expect((await call(app, ana, 'GET', '/api/connections')).json().data[0].timezone).toBe('America/New_York');
+    // Saving another credential may reach another account: the zone is learned again.
+    const resaved = await call(app, ana, 'PUT', '/api/connections/meta', {
+      account_id: 'act_1234',
+      credential: { kind: 'access_token', access_token: META_TOKEN },
+    });
+    expect(resaved.json().data.timezone).toBeNull();
+    await call(app, ana, 'POST', '/api/connections/meta/test');
   });
 
   it('a refused token tests as needs_reauth with a message to reconnect', async () => {

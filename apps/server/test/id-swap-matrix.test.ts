@@ -258,6 +258,10 @@ describe.each(BACKENDS)('id-swap matrix on %s', (backend) => {
         expectNoHit(kpis, 'GET /api/kpis');
         expect(kpis.json().data).toEqual([]);
         expectNoHit(await trpcQuery('kpis.latest'), 'kpis.latest');
+        const history = await send('GET', '/api/kpis/history?service=meta&from=2023-12-01&to=2024-02-01');
+        expectNoHit(history, 'GET /api/kpis/history');
+        expect(history.json().data.days.every((day: { missing: boolean }) => day.missing)).toBe(true);
+        expectNoHit(await trpcQuery('kpis.history', { service: 'meta', from: '2023-12-01', to: '2024-02-01' }), 'kpis.history');
       } finally {
         removal.state.active = false;
       }

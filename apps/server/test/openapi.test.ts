@@ -182,6 +182,17 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
     const kpis = conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis', user));
     expect(kpis.json().data.length).toBeGreaterThan(0);
     conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis'));
+    const history = conforms(
+      'GET',
+      '/api/kpis/history',
+      await call(app, 'GET', '/api/kpis/history?service=meta&from=2024-01-01&to=2024-01-07', user),
+    );
+    expect(history.json().data.days).toHaveLength(7);
+    conforms(
+      'GET',
+      '/api/kpis/history',
+      await call(app, 'GET', '/api/kpis/history?service=meta&from=2024-01-07&to=2024-01-01', user),
+    );
 
     const created = conforms('POST', '/api/tokens', await call(app, 'POST', '/api/tokens', user, { name: 'reporting' }));
     conforms('POST', '/api/tokens', await call(app, 'POST', '/api/tokens', user, { name: '' }));

@@ -1,5 +1,6 @@
+import { sampleRegistry } from '@kpi/connectors';
 import { applyMigrations, openPostgres, sql, withService } from '@kpi/db';
-import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
+import { EnhancedScheduler, systemClock } from '@kpi/scheduler';
 import { createPostgresDatabase, POSTGRES_ENABLED } from '@kpi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/metrics.ts';

@@ -5,8 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRestError, expectTrpcError, ISO_UTC, jsonHeaders, trpcData, trpcMutation, trpcQuery } from './http.ts';
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
-// The field order REST callers have always received (README, "Using the API"): its shapes byte for byte.
-const SCHEDULE_KEYS = ['id', 'service', 'cron', 'enabled', 'timezone', 'last_run_at', 'next_run_at', 'created_at', 'updated_at'];
+// The field order REST callers have always received (README, "Using the API"), with
+// one addition, lookback_days (the complete days each run fetches again), beside the zone.
+const SCHEDULE_KEYS = [
+  'id',
+  'service',
+  'cron',
+  'enabled',
+  'timezone',
+  'lookback_days',
+  'last_run_at',
+  'next_run_at',
+  'created_at',
+  'updated_at',
+];
 
 type Schedule = Record<string, unknown> & { id: number; service: string; next_run_at: string | null };
 

@@ -23,6 +23,7 @@ const TIKTOK: SourceDefinition = vi.hoisted(() => ({
   columns: ['spend', 'impressions', 'clicks'],
   sourceName: 'tiktok_ads',
   defaultTab: 'TikTok',
+  lookbackDays: 7,
 }));
 
 vi.mock('@kpi/sources', async (importOriginal) => {

@@ -1,8 +1,9 @@
 import type { ApiDeps, Viewer } from '@kpi/api';
 import { createApiToken, createUser } from '@kpi/api';
+import { sampleRegistry } from '@kpi/connectors';
 import type { Database } from '@kpi/db';
 import { sql } from '@kpi/db';
-import { EnhancedScheduler, sampleRegistry, systemClock } from '@kpi/scheduler';
+import { EnhancedScheduler, systemClock } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { type AppOptions, buildApp } from '../src/app.ts';

@@ -17,6 +17,7 @@ const COVERED_PROCEDURES = [
   'connections.remove',
   'connections.test',
   'connections.upsert',
+  'kpis.history',
   'kpis.latest',
   'runs.byId',
   'runs.list',
@@ -212,6 +213,14 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
     expect((await rest(a, 'GET', '/api/kpis')).json().data).toHaveLength(1);
     expect((await rest(b, 'GET', '/api/kpis')).json().data).toEqual([]);
     expect(trpcData(await trpcQuery(app, 'kpis.latest', undefined, b.auth))).toEqual([]);
+    // The day A has figures for is missing for B, over REST and tRPC.
+    const range = { service: 'meta', from: '2024-01-01', to: '2024-01-01' };
+    type Days = { days: Array<{ missing: boolean; metrics: unknown }> };
+    const aDay = (await rest(a, 'GET', '/api/kpis/history?service=meta&from=2024-01-01&to=2024-01-01')).json().data as Days;
+    expect(aDay.days[0]).toMatchObject({ missing: false, metrics: { spend: 1234 } });
+    const bDay = (await rest(b, 'GET', '/api/kpis/history?service=meta&from=2024-01-01&to=2024-01-01')).json().data as Days;
+    expect(bDay.days[0]).toMatchObject({ missing: true, metrics: null });
+    expect(trpcData<Days>(await trpcQuery(app, 'kpis.history', range, b.auth)).days[0]).toMatchObject({ missing: true });
   });
 
   it('tokens: revoking A’s token id is a 404 for B and A’s tokens keep working', async () => {

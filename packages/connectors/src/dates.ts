@@ -40,5 +40,10 @@ export function dateSerial(date: string): number {
   return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86_400_000);
 }
 
+/** A spreadsheet serial as the date it counts (the inverse of dateSerial). */
+export function serialDate(serial: number): string {
+  return new Date(Date.UTC(1899, 11, 30) + serial * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** GA4's `YYYYMMDD` as `YYYY-MM-DD`. */
 export const fromCompactDate = (value: string): string => `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;

@@ -1,21 +1,26 @@
-import { type Db, kpiSnapshots, type Service, sql, withService } from '@kpi/db';
-import {
-  type HandlerRegistry,
-  reportDateFor,
-  type SyncContext,
-  type SyncHandler,
-  type SyncResult,
-  sampleHandler,
-} from '@kpi/scheduler';
+import type { Connection, Service } from '@kpi/db';
+import type { HandlerRegistry, SyncContext, SyncHandler, SyncResult } from '@kpi/scheduler';
 import { DEFAULT_TABS, SERVICES, SOURCES } from '@kpi/sources';
 import { ConnectorError, statusAfter } from './errors.ts';
 import { GOOGLE_SCOPES } from './google-auth.ts';
-import type { KpiRow } from './kpi-rows.ts';
+import { addDays, dateInZone, reportDateFor } from './report-days.ts';
+import { sampleHandler } from './sample.ts';
+import { scheduleSettings } from './schedule-settings.ts';
 import type { SecretBox } from './secrets.ts';
 import type { ConnectorSettings } from './settings.ts';
-import { sheetsApi, writeKpiRow } from './sheets.ts';
-import { fetchKpis, googleCaller } from './sources.ts';
-import { loadConnection, loadSheet, markConnection, markSheet, openConnection, openSheet } from './store.ts';
+import { sheetsApi, writeKpiDays } from './sheets.ts';
+import { type DayFigures, markSheetWritten, sheetOwedDays, storedDays, upsertSnapshots } from './snapshots.ts';
+import { type DayRange, fetchKpiDays, googleCaller, type SourceContext, sourceTimezone } from './sources.ts';
+import {
+  loadConnection,
+  loadSheet,
+  markConnection,
+  markSheet,
+  type OpenedConnection,
+  openConnection,
+  openSheet,
+} from './store.ts';
+import { gapSearchRange, runRange } from './sync-window.ts';
 
 export type ConnectorDeps = {
   settings: ConnectorSettings;
@@ -25,9 +30,12 @@ export type ConnectorDeps = {
 
 /**
  * The sync of one service: the user's connection if they made one, else the sample connector (labelled
- * as sample data, and never written to the user's Sheet). Real figures are upserted into kpi_snapshots
- * by (user, service, date), then written to the Sheet's row for that date, so a rerun changes both in
- * place. A failure is recorded on the credential it concerns (needs_reauth, error) before it is thrown.
+ * as sample data, and never written to the user's Sheet). Days are the source's days: the newest one
+ * fetched is the last that has ended in the source's zone at the fire. A run fetches, in one range call,
+ * the last lookback_days days (sources restate them) widened back to the oldest missing day since the
+ * connection's horizon (bounded per run); a backfill chunk (`context.range`) fetches exactly its range.
+ * Only days whose figures changed are upserted and written to the Sheet (one batch). A failure is
+ * recorded on the credential it concerns (needs_reauth, error) before it is thrown.
  */
 export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHandler {
   const sample = sampleHandler(service);
@@ -37,18 +45,37 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
     async run(context: SyncContext): Promise<SyncResult> {
       const row = await loadConnection(context.db, context.userId, service);
       if (!row) return sample.run(context);
-      const date = reportDateFor(context.scheduledFor, context.timezone);
-      const source = { settings: deps.settings, now: new Date(), signal: context.signal };
+      const source: SourceContext = { settings: deps.settings, now: new Date(), signal: context.signal };
       try {
-        const metrics = await fetchKpis(service, source, openConnection(context.db, deps.box, row), date);
-        await upsertSnapshot(context.db, { userId: context.userId, service, date, metrics, runId: context.runId });
+        const opened = openConnection(context.db, deps.box, row);
+        const timezone = row.timezone ?? (await learnTimezone(context, service, source, opened));
+        const range = context.range ?? (await rangeToFetch(context, service, deps.settings, row, timezone));
+        const days = await fetchKpiDays(service, source, opened, range);
+        const changed = await upsertSnapshots(context.db, {
+          userId: context.userId,
+          service,
+          source: SOURCES[service].sourceName,
+          runId: context.runId,
+          days,
+        });
         await markConnection(context.db, context.userId, service, { status: 'ok', error: null });
-        const sheet = await writeSheet(service, deps, context, date, metrics);
+        const sheet = await writeSheet(service, deps, context, days, range);
         context.log.info(
-          { event: 'connector-synced', service, date, sheet: sheet?.action ?? 'none' },
+          { event: 'connector-synced', service, range, timezone, daysChanged: changed.length, sheet: sheet ?? 'none' },
           'KPIs fetched and written',
         );
-        return { source: SOURCES[service].sourceName, sample: false, date, metrics, rows: 1, sheet: sheet ?? null };
+        return {
+          source: SOURCES[service].sourceName,
+          sample: false,
+          timezone,
+          range,
+          date: range.to,
+          rows: days.length,
+          days_fetched: days.length,
+          days_changed: changed.length,
+          changed,
+          sheet: sheet ?? null,
+        };
       } catch (error) {
         if (error instanceof ConnectorError) await recordFailure(context, service, error);
         throw error;
@@ -61,22 +88,47 @@ export function connectorRegistry(deps: ConnectorDeps): HandlerRegistry {
   return new Map(SERVICES.map((service) => [service, connectorHandler(service, deps)]));
 }
 
-async function upsertSnapshot(db: Db, row: { userId: number; service: Service; date: string; metrics: KpiRow; runId: number }) {
-  const source = SOURCES[row.service].sourceName;
-  await withService(db, (tx) =>
-    tx
-      .insert(kpiSnapshots)
-      .values({ ...row, source })
-      .onConflictDoUpdate({
-        target: [kpiSnapshots.userId, kpiSnapshots.service, kpiSnapshots.date],
-        set: { metrics: row.metrics, source, runId: row.runId, updatedAt: sql`now()` },
-      }),
-  );
+/** A connection saved but never tested: one cheap call learns its zone, kept on the connection. */
+async function learnTimezone(
+  context: SyncContext,
+  service: Service,
+  source: SourceContext,
+  opened: OpenedConnection,
+): Promise<string> {
+  const timezone = await sourceTimezone(service, source, opened);
+  if (!timezone)
+    throw new ConnectorError(`The ${SOURCES[service].label} account names no time zone this server knows`, 'config', 'source');
+  await markConnection(context.db, context.userId, service, { error: null, timezone });
+  return timezone;
 }
 
-async function writeSheet(service: Service, deps: ConnectorDeps, context: SyncContext, date: string, metrics: KpiRow) {
+/** The days a scheduled or manual run fetches: see connectorHandler. */
+async function rangeToFetch(
+  context: SyncContext,
+  service: Service,
+  settings: ConnectorSettings,
+  row: Connection,
+  timezone: string,
+): Promise<DayRange> {
+  const schedule = await scheduleSettings(context.db, context.userId, service);
+  const lookbackDays = schedule.lookbackDays ?? SOURCES[service].lookbackDays;
+  const yesterday = reportDateFor(context.scheduledFor, timezone);
+  const horizon = addDays(dateInZone(row.createdAt, timezone), -settings.backfillDays);
+  const gaps = gapSearchRange(yesterday, lookbackDays, horizon);
+  const stored = gaps ? await storedDays(context.db, context.userId, service, gaps.from, gaps.to) : new Set<string>();
+  return runRange(yesterday, lookbackDays, gaps, stored);
+}
+
+/**
+ * Writes to the Sheet the fetched days it does not hold yet: the ones that changed now, and the ones a
+ * failed Sheet write (or a Sheet added later) still owes. Unchanged days already in the Sheet are not sent.
+ */
+async function writeSheet(service: Service, deps: ConnectorDeps, context: SyncContext, fetched: DayFigures[], range: DayRange) {
   const destination = await loadSheet(context.db, context.userId);
   if (!destination) return undefined;
+  const owed = await sheetOwedDays(context.db, context.userId, service, range.from, range.to);
+  const days = fetched.filter((day) => owed.has(day.date));
+  if (days.length === 0) return undefined;
   const opened = openSheet(context.db, deps.box, destination);
   const call = googleCaller(
     { settings: deps.settings, now: new Date(), signal: context.signal },
@@ -87,7 +139,13 @@ async function writeSheet(service: Service, deps: ConnectorDeps, context: SyncCo
   );
   const api = sheetsApi(deps.settings, call, destination.spreadsheetId, context.signal);
   const tab = destination.tabs[service] ?? DEFAULT_TABS[service];
-  const written = await writeKpiRow(api, { tab, service, date, metrics, syncedAt: new Date() });
+  const written = await writeKpiDays(api, { tab, service, days, syncedAt: new Date() });
+  await markSheetWritten(
+    context.db,
+    context.userId,
+    service,
+    days.map((day) => day.date),
+  );
   await markSheet(context.db, context.userId, { status: 'ok', error: null });
   return { tab, ...written };
 }

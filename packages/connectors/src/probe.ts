@@ -24,12 +24,12 @@ export async function testConnection(
   const row = await loadConnection(db, userId, service);
   if (!row) return undefined;
   try {
-    const message = await probeSource(
+    const { message, timezone } = await probeSource(
       service,
       { settings: deps.settings, now: new Date(), signal },
       openConnection(db, deps.box, row),
     );
-    await markConnection(db, userId, service, { status: 'ok', error: null });
+    await markConnection(db, userId, service, { status: 'ok', error: null, ...(timezone ? { timezone } : {}) });
     return { ok: true, status: 'ok', message };
   } catch (error) {
     const failed = asConnectorError(error);

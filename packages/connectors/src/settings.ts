@@ -16,6 +16,8 @@ export type ConnectorSettings = {
   shopify?: { clientId: string; clientSecret: string };
   /** Per HTTP request. */
   requestTimeoutMs: number;
+  /** A connection's coverage starts this many days before the day it was saved (BACKFILL_DAYS). */
+  backfillDays: number;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
   /** Waits out a short throttle inside a run; injected in tests, a timer otherwise. */
@@ -32,6 +34,7 @@ export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {
   shopifyApiVersion: '2026-07',
   sheetsBaseUrl: 'https://sheets.googleapis.com',
   requestTimeoutMs: 30_000,
+  backfillDays: 30,
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { Service } from '@kpi/db';
-import { dateSerial } from './dates.ts';
+import { serialDate } from './dates.ts';
 import type { GoogleCall } from './ga4.ts';
 import { classifyGoogleError } from './google-errors.ts';
 import { type HttpResponse, httpRequest } from './http.ts';
@@ -67,34 +67,76 @@ export function sheetsApi(settings: ConnectorSettings, call: GoogleCall, spreads
   };
 }
 
+export type SheetWrite = { created: boolean; updated: number; added: number };
+
 /**
- * One row per date per tab. Column A is the key: USER_ENTERED turns `2026-08-10` into a date serial,
- * so it is read back as a serial (or as the text, if someone formatted the column as plain text). The
- * date's row is overwritten in place; a new date is appended; an empty tab gets the header first.
- * Runs of one (user, service) never overlap (the scheduler guarantees it) and each service has its own
- * tab, so no two writers race for a row.
+ * One row per date per tab, sorted by date, written with ONE values:batchUpdate however many days
+ * changed. Column A is the key: USER_ENTERED turns `2026-08-10` into a date serial, so it is read back
+ * as a serial (or as the text, if someone formatted the column as plain text). A date's row is
+ * overwritten in place (columns A to synced_at only: cells a user typed beside it stay); new dates
+ * later than every stored one go right after the last date row. A new date older than a stored one
+ * (a gap filled, a backfill) re-sorts the date block, which then grows by the new rows. Rows a user
+ * added below the block are never overwritten: if the rows after the block are taken, new dates go
+ * after the last used row instead (still in date order among themselves). Runs of one (user, service)
+ * never overlap and each service has its own tab, so no two writers race for a row.
  */
-export async function writeKpiRow(
+export async function writeKpiDays(
   api: SheetsApi,
-  options: { tab: string; service: Service; date: string; metrics: KpiRow; syncedAt: Date },
-): Promise<{ action: 'updated' | 'appended' | 'created'; row: number }> {
+  options: { tab: string; service: Service; days: Array<{ date: string; metrics: KpiRow }>; syncedAt: Date },
+): Promise<SheetWrite> {
   const header = sheetHeader(options.service);
-  const row = sheetRow(options.service, options.date, options.metrics, options.syncedAt);
   const last = columnLetter(header.length - 1);
+  const days = [...options.days].sort((a, b) => a.date.localeCompare(b.date));
+  const rowOf = (day: { date: string; metrics: KpiRow }) => sheetRow(options.service, day.date, day.metrics, options.syncedAt);
+  const block = (from: number, rows: unknown[][]) => ({
+    range: a1(options.tab, `A${from}:${last}${from + rows.length - 1}`),
+    values: rows,
+  });
+  if (days.length === 0) return { created: false, updated: 0, added: 0 };
   const keys = await api.get(a1(options.tab, 'A:A'));
   if (keys.length === 0) {
-    await api.batchUpdate([
-      { range: a1(options.tab, `A1:${last}1`), values: [header] },
-      { range: a1(options.tab, `A2:${last}2`), values: [row] },
-    ]);
-    return { action: 'created', row: 2 };
+    await api.batchUpdate([block(1, [header, ...days.map(rowOf)])]);
+    return { created: true, updated: 0, added: days.length };
   }
-  const serial = dateSerial(options.date);
-  const index = keys.findIndex((cells) => cells[0] === serial || cells[0] === options.date || cells[0] === String(serial));
-  if (index >= 0) {
-    await api.update(a1(options.tab, `A${index + 1}:${last}${index + 1}`), [row]);
-    return { action: 'updated', row: index + 1 };
+  const stored = new Map<string, number>();
+  keys.forEach((cells, index) => {
+    const date = keyDate(cells[0]);
+    if (date && index > 0) stored.set(date, index + 1);
+  });
+  const existing = days.filter((day) => stored.has(day.date));
+  const fresh = days.filter((day) => !stored.has(day.date));
+  const lastDateRow = Math.max(1, ...stored.values());
+  const newest = [...stored.keys()].sort().at(-1);
+  const takenBelow = keys.slice(lastDateRow).some((cells) => cells[0] !== undefined && cells[0] !== '');
+  const inPlace = existing.map((day) => block(stored.get(day.date) as number, [rowOf(day)]));
+  if (fresh.length === 0) {
+    await api.batchUpdate(inPlace);
+    return { created: false, updated: existing.length, added: 0 };
   }
-  await api.append(a1(options.tab, `A:${last}`), [row]);
-  return { action: 'appended', row: keys.length + 1 };
+  const olderThanStored = newest !== undefined && (fresh[0] as { date: string }).date < newest;
+  const contiguous = stored.size === lastDateRow - 1;
+  if (olderThanStored && !takenBelow && contiguous) {
+    // Re-sort the block: its stored rows are read back whole, the changed and new days replace or join them.
+    const current = await api.get(a1(options.tab, `A2:${last}${lastDateRow}`));
+    const byDate = new Map<string, unknown[]>();
+    current.forEach((cells) => {
+      const date = keyDate(cells[0]);
+      if (date) byDate.set(date, [date, ...cells.slice(1)]);
+    });
+    for (const day of days) byDate.set(day.date, rowOf(day));
+    const rows = [...byDate.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, row]) => row);
+    await api.batchUpdate([block(2, rows)]);
+    return { created: false, updated: existing.length, added: fresh.length };
+  }
+  const start = takenBelow ? keys.length + 1 : lastDateRow + 1;
+  await api.batchUpdate([...inPlace, block(start, fresh.map(rowOf))]);
+  return { created: false, updated: existing.length, added: fresh.length };
+}
+
+/** Column A's value as a date: a serial (USER_ENTERED's reading of a date) or the date as text. */
+function keyDate(cell: string | number | undefined): string | undefined {
+  if (typeof cell === 'number' && Number.isInteger(cell) && cell > 0) return serialDate(cell);
+  if (typeof cell === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(cell)) return cell;
+  if (typeof cell === 'string' && /^\d+$/.test(cell)) return serialDate(Number(cell));
+  return undefined;
 }

@@ -79,13 +79,16 @@ export async function fetchShop(
   return (await graphql<{ shop: ShopInfo }>(settings, call, shop, SHOP_QUERY, {}, signal)).shop;
 }
 
-/** Orders created on `date` in the shop's own time zone, page by page (250 a page, cursor-based). */
+/**
+ * Orders created from the start of `from` to the end of `to` in the shop's own time zone, page by page
+ * (250 a page, cursor-based): one query for the whole range.
+ */
 export async function fetchShopifyOrders(
   settings: ConnectorSettings,
   call: ShopifyCall,
-  options: { shop: string; date: string; timeZone: string; signal?: AbortSignal },
+  options: { shop: string; from: string; to: string; timeZone: string; signal?: AbortSignal },
 ): Promise<OrdersPage['orders']['nodes']> {
-  const q = `created_at:>='${startOfDayIso(options.date, options.timeZone)}' created_at:<'${startOfDayIso(nextDate(options.date), options.timeZone)}'`;
+  const q = `created_at:>='${startOfDayIso(options.from, options.timeZone)}' created_at:<'${startOfDayIso(nextDate(options.to), options.timeZone)}'`;
   const orders: OrdersPage['orders']['nodes'] = [];
   let after: string | null = null;
   for (let page = 0; page < 10_000; page++) {

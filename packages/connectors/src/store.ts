@@ -110,18 +110,22 @@ function openCredential(
   }
 }
 
-/** Records the outcome of a run or a test on the connection: status, when it was checked, the error if any. */
+/**
+ * Records the outcome of a run or a test on the connection: status, when it was checked, the error if
+ * any, and the source's zone when the call learned it.
+ */
 export async function markConnection(
   db: Db,
   userId: number,
   service: Service,
-  outcome: { status?: ConnectionStatus; error: string | null },
+  outcome: { status?: ConnectionStatus; error: string | null; timezone?: string },
 ): Promise<void> {
   await withTenant(db, userId, (tx) =>
     tx
       .update(connections)
       .set({
         ...(outcome.status ? { status: outcome.status } : {}),
+        ...(outcome.timezone ? { timezone: outcome.timezone } : {}),
         lastError: outcome.error,
         lastCheckedAt: sql`now()`,
         updatedAt: sql`now()`,

@@ -3,7 +3,7 @@ import { dateSerial, startOfDayIso } from '../src/dates.ts';
 import { ConnectorError } from '../src/errors.ts';
 import { ga4Kpis, runGa4Report } from '../src/ga4.ts';
 import { fetchMetaInsights, metaKpis } from '../src/meta.ts';
-import { sheetsApi, writeKpiRow } from '../src/sheets.ts';
+import { sheetsApi, writeKpiDays } from '../src/sheets.ts';
 import { type Fakes, fakeSettings, startFakes } from './support.ts';
 
 describe('the fetch clients against the wire-format fakes', () => {
@@ -58,32 +58,60 @@ describe('the fetch clients against the wire-format fakes', () => {
     expect(ga4Kpis(empty)).toMatchObject({ sessions: 0, revenue: 0 });
   });
 
-  it('Sheets: header on an empty tab, append for a new date, update in place for a known one', async () => {
+  it('Sheets: header on an empty tab, one row per date in date order, one batchUpdate per write', async () => {
     fakes.sheets.addSpreadsheet('s1', ["Ana's KPIs"]);
     const call = async (send: (token: string) => Promise<import('../src/http.ts').HttpResponse>) => {
       fakes.google.accessTokens.add('sheet-token');
       return send('sheet-token');
     };
     const api = sheetsApi(fakeSettings(fakes), call, 's1');
-    const write = (date: string, orders: number) =>
-      writeKpiRow(api, {
-        tab: "Ana's KPIs",
-        service: 'shopify',
-        date,
-        metrics: { orders, gross_sales: 1.5, currency: 'CAD' },
-        syncedAt: new Date('2026-08-01T00:00:00Z'),
-      });
-    expect(await write('2026-07-01', 1)).toEqual({ action: 'created', row: 2 });
-    expect(await write('2026-07-02', 2)).toEqual({ action: 'appended', row: 3 });
-    expect(await write('2026-07-01', 9)).toEqual({ action: 'updated', row: 2 });
-    expect(fakes.sheets.grid('s1', "Ana's KPIs")).toEqual([
-      ['date', 'orders', 'gross_sales', 'currency', 'synced_at'],
-      [dateSerial('2026-07-01'), 9, 1.5, 'CAD', '2026-08-01T00:00:00.000Z'],
-      [dateSerial('2026-07-02'), 2, 1.5, 'CAD', '2026-08-01T00:00:00.000Z'],
+    const syncedAt = new Date('2026-08-01T00:00:00Z');
+    const day = (date: string, orders: number) => ({ date, metrics: { orders, gross_sales: 1.5, currency: 'CAD' } });
+    const write = (...days: Array<{ date: string; metrics: Record<string, number | string> }>) =>
+      writeKpiDays(api, { tab: "Ana's KPIs", service: 'shopify', days, syncedAt });
+    const batches = () => fakes.sheets.server.requests.filter((r) => r.url.pathname.endsWith('values:batchUpdate')).length;
+    const row = (date: string, orders: number) => [dateSerial(date), orders, 1.5, 'CAD', '2026-08-01T00:00:00.000Z'];
+    const header = ['date', 'orders', 'gross_sales', 'currency', 'synced_at'];
+    const grid = () => fakes.sheets.grid('s1', "Ana's KPIs");
+
+    const before = batches();
+    expect(await write(day('2026-07-02', 2), day('2026-07-01', 1))).toEqual({ created: true, updated: 0, added: 2 });
+    expect(await write(day('2026-07-03', 3), day('2026-07-04', 4))).toEqual({ created: false, updated: 0, added: 2 });
+    expect(await write(day('2026-07-01', 9), day('2026-07-05', 5))).toEqual({ created: false, updated: 1, added: 1 });
+    expect(batches() - before).toBe(3);
+    expect(grid()).toEqual([
+      header,
+      row('2026-07-01', 9),
+      row('2026-07-02', 2),
+      row('2026-07-03', 3),
+      row('2026-07-04', 4),
+      row('2026-07-05', 5),
     ]);
+    // An older day (a gap filled, a backfill) re-sorts the block: still one row per date, in date order.
+    expect(await write(day('2026-06-30', 0), day('2026-07-03', 30))).toEqual({ created: false, updated: 1, added: 1 });
+    expect(grid().map((cells) => cells[0])).toEqual([
+      'date',
+      ...['06-30', '07-01', '07-02', '07-03', '07-04', '07-05'].map((d) => dateSerial(`2026-${d}`)),
+    ]);
+    expect(grid()[4]).toEqual(row('2026-07-03', 30));
+    expect(batches() - before).toBe(4);
+    // nothing changed: nothing is written at all.
+    expect(await write()).toEqual({ created: false, updated: 0, added: 0 });
+    expect(batches() - before).toBe(4);
+
+    // A row the user typed below the data (a total) and a note beside a date row stay where they are.
+    fakes.sheets.grids.get(`s1\u0000Ana's KPIs`)?.push([], ['Total', 42]);
+    (grid()[2] as Array<string | number>)[6] = 'my note';
+    expect(await write(day('2026-07-01', 10), day('2026-07-06', 6))).toEqual({ created: false, updated: 1, added: 1 });
+    expect(grid()[2]?.slice(0, 5)).toEqual(row('2026-07-01', 10));
+    expect(grid()[2]?.[6]).toBe('my note');
+    expect(grid()[8]).toEqual(['Total', 42]);
+    expect(grid()[9]).toEqual(row('2026-07-06', 6));
+    expect(batches() - before).toBe(5);
+
     // A missing tab is a configuration error the user can fix, not a retry.
     await expect(
-      writeKpiRow(api, { tab: 'Nope', service: 'meta', date: '2026-07-01', metrics: {}, syncedAt: new Date() }),
+      writeKpiDays(api, { tab: 'Nope', service: 'meta', days: [{ date: '2026-07-01', metrics: {} }], syncedAt }),
     ).rejects.toSatisfy(
       (error) => error instanceof ConnectorError && error.failure === 'config' && /Unable to parse range/.test(error.message),
     );

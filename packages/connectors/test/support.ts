@@ -155,23 +155,33 @@ export type RunRow = {
 };
 
 /**
- * Fires one daily schedule (06:00 in `timezone`) for the user and service at `fireAt` through the real
- * engine with a fake clock, then walks the clock to `until` (retries included). Returns the run.
+ * Fires one daily schedule (`cron`, default 06:00, in `timezone`) for the user and service at `fireAt`
+ * through the real engine with a fake clock, then walks the clock to `until` (retries included). Returns the run.
  */
 export async function runScheduled(
   database: TestDatabase,
   handlers: HandlerRegistry,
-  options: { userId: number; service: Service; fireAt: string; until: string; timezone?: string; log?: SchedulerLog },
+  options: {
+    userId: number;
+    service: Service;
+    fireAt: string;
+    until: string;
+    timezone?: string;
+    cron?: string;
+    log?: SchedulerLog;
+  },
 ): Promise<RunRow> {
   const timezone = options.timezone ?? 'UTC';
+  const cron = options.cron ?? '0 6 * * *';
   const clock = new FakeClock(new Date(Date.parse(options.fireAt) - 60_000));
-  const next = computeNextRun('0 6 * * *', timezone, clock.now());
+  const next = computeNextRun(cron, timezone, clock.now());
   const [schedule] = await withService(database.db, (tx) =>
     queryRows<{ id: string }>(
       tx,
       sql`INSERT INTO job_schedules (user_id, service, cron_expression, timezone, enabled, next_run_at)
-          VALUES (${options.userId}, ${options.service}, '0 6 * * *', ${timezone}, true, ${next})
-          ON CONFLICT (user_id, service) DO UPDATE SET enabled = true, timezone = EXCLUDED.timezone, next_run_at = EXCLUDED.next_run_at
+          VALUES (${options.userId}, ${options.service}, ${cron}, ${timezone}, true, ${next})
+          ON CONFLICT (user_id, service) DO UPDATE SET enabled = true, cron_expression = EXCLUDED.cron_expression,
+            timezone = EXCLUDED.timezone, next_run_at = EXCLUDED.next_run_at
           RETURNING id`,
     ),
   );

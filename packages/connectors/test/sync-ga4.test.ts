@@ -52,19 +52,24 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
     return { userId, refreshToken };
   };
   const at = { fireAt: '2026-08-10T06:00:00Z', until: '2026-08-10T06:05:00Z' };
-  // A fire on the 11th reports the last complete day, the 10th.
-  const reportsTenth = { fireAt: '2026-08-11T06:00:00Z', until: '2026-08-11T06:05:00Z' };
+  // 06:00 on the 11th in Los Angeles (the property's zone): the last complete day there is the 10th.
+  const reportsTenth = { fireAt: '2026-08-11T13:00:00Z', until: '2026-08-11T13:05:00Z', timezone: 'America/Los_Angeles' };
 
   it('refreshes the access token, persists the rotated refresh token, and stores the day', async () => {
     const { userId, refreshToken } = await connect();
     const run = await runScheduled(database, registry(), { userId, service: 'ga4', ...reportsTenth });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
-    expect((await snapshotsOf(database, userId, 'ga4'))[0]).toMatchObject({
+    // GA4's default lookback is 3 days: the 8th to the 10th, in one runReport over the range.
+    const days = await snapshotsOf(database, userId, 'ga4');
+    expect(days.map((day) => day.date)).toEqual(['2026-08-08', '2026-08-09', '2026-08-10']);
+    expect(days[2]).toMatchObject({
       date: '2026-08-10',
       source: 'ga4_data_api',
       metrics: { sessions: 1500, users: 1200, key_events: 40, purchases: 25, revenue: 1999.5, currency: 'EUR' },
     });
     const row = await connectionOf(database, userId, 'ga4');
+    // The first sync of a connection never tested learned the property's zone from runReport's metadata.
+    expect(row?.timezone).toBe('America/Los_Angeles');
     const secret = box.open<{ refreshToken: string; accessToken: string }>(row?.secret ?? '', connectionAad(userId, 'ga4'));
     // Google rotated the refresh token: the old one is dead at the fake, the new one is what we stored.
     expect(secret.refreshToken).not.toBe(refreshToken);
@@ -165,7 +170,7 @@ describe.each(BACKENDS)('GA4 connector through the scheduler on %s', (backend) =
     expect(run.error).toMatch(/Share the spreadsheet/);
     expect(await sheetOf(database, userId)).toMatchObject({ status: 'error' });
     expect(await connectionOf(database, userId, 'ga4')).toMatchObject({ status: 'ok' });
-    expect(await snapshotsOf(database, userId, 'ga4')).toHaveLength(1);
+    expect(await snapshotsOf(database, userId, 'ga4')).toHaveLength(3);
 
     fakes.sheets.mode = '429';
     run = await runScheduled(database, registry(), {

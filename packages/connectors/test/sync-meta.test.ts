@@ -60,51 +60,48 @@ describe.each(BACKENDS)('Meta Ads connector through the scheduler on %s', (backe
     return userId;
   };
 
-  it('fetches the day, stores one snapshot and one Sheet row, and a rerun of the date changes both in place', async () => {
+  it('fetches the lookback days in the account’s zone, one Sheet row per date, and a restated day is corrected in place', async () => {
     const userId = await connect();
     const google = fakes.google.issueRefreshToken();
     fakes.sheets.addSpreadsheet(`sheet-${userId}`, ['Meta', 'GA4', 'Shopify']);
     await saveSheet(database, box, userId, `sheet-${userId}`, google);
-    // 06:00 in Kolkata on 11 August is 00:30Z the same day: the run reports the last complete day, the 10th.
-    const run = await runScheduled(database, registry(), {
-      userId,
-      service: 'meta',
-      fireAt: '2026-08-11T00:30:00Z',
-      until: '2026-08-11T01:00:00Z',
-      timezone: 'Asia/Kolkata',
-    });
+    // 06:00 in Kolkata on 12 August is 00:30Z, 20:30 on the 11th in New York (the ad account's zone):
+    // the newest finished day is the 10th, though the 11th has ended in Kolkata.
+    const runAt = (fireAt: string) =>
+      runScheduled(database, registry(), {
+        userId,
+        service: 'meta',
+        fireAt,
+        until: fireAt.replace('T00:30', 'T01:00'),
+        timezone: 'Asia/Kolkata',
+      });
+    const run = await runAt('2026-08-12T00:30:00Z');
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
-    expect(await snapshotsOf(database, userId, 'meta')).toEqual([
-      {
-        date: '2026-08-10',
-        source: 'meta_insights',
-        metrics: { spend: 123.45, impressions: 45_678, clicks: 910, conversions: 12, currency: 'USD' },
-      },
-    ]);
+    const first = await snapshotsOf(database, userId, 'meta');
+    expect(first.map((s) => s.date)).toEqual(['04', '05', '06', '07', '08', '09', '10'].map((d) => `2026-08-${d}`));
+    expect(first.at(-1)).toEqual({
+      date: '2026-08-10',
+      source: 'meta_insights',
+      metrics: { spend: 123.45, impressions: 45_678, clicks: 910, conversions: 12, currency: 'USD' },
+    });
+    expect((await connectionOf(database, userId, 'meta'))?.timezone).toBe('America/New_York');
     const grid = () => fakes.sheets.grid(`sheet-${userId}`, 'Meta');
     expect(grid()[0]).toEqual(['date', 'spend', 'impressions', 'clicks', 'conversions', 'currency', 'synced_at']);
-    expect(grid()[1]?.slice(0, 6)).toEqual([dateSerial('2026-08-10'), 123.45, 45_678, 910, 12, 'USD']);
+    expect(grid()).toHaveLength(8);
+    expect(grid()[7]?.slice(0, 6)).toEqual([dateSerial('2026-08-10'), 123.45, 45_678, 910, 12, 'USD']);
 
-    // The source revised its figures; the same date runs again (a manual rerun, a retry, a recovery).
+    // Meta restated the 10th; the next day's run re-pulls it with the lookback and adds the 11th.
     fakes.meta.days.set('2026-08-10', { spend: 150, impressions: 50_000, clicks: 1000, purchases: 13 });
-    await runScheduled(database, registry(), {
-      userId,
-      service: 'meta',
-      fireAt: '2026-08-12T00:30:00Z',
-      until: '2026-08-12T01:00:00Z',
-      timezone: 'Asia/Kolkata',
-    });
-    await runScheduled(database, registry(), {
-      userId,
-      service: 'meta',
-      fireAt: '2026-08-12T00:30:00Z',
-      until: '2026-08-12T01:00:00Z',
-      timezone: 'Asia/Kolkata',
-    });
+    await runAt('2026-08-13T00:30:00Z');
+    await runAt('2026-08-13T00:30:00Z');
     const snapshots = await snapshotsOf(database, userId, 'meta');
-    expect(snapshots.map((s) => s.date)).toEqual(['2026-08-10', '2026-08-11']);
+    expect(snapshots.map((s) => s.date).at(-1)).toBe('2026-08-11');
+    expect(snapshots.find((s) => s.date === '2026-08-10')?.metrics).toMatchObject({ spend: 150, conversions: 13 });
+    expect(grid().filter((row) => row[0] === dateSerial('2026-08-10'))).toEqual([
+      [dateSerial('2026-08-10'), 150, 50_000, 1000, 13, 'USD', expect.any(String)],
+    ]);
     expect(grid().filter((row) => row[0] === dateSerial('2026-08-11'))).toHaveLength(1);
-    expect(grid()).toHaveLength(3);
+    expect(grid()).toHaveLength(9);
     expect((await connectionOf(database, userId, 'meta'))?.status).toBe('ok');
   });
 

@@ -69,23 +69,31 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
   // A fire on the 11th reports the last complete day, the 10th.
   const reportsTenth = { fireAt: '2026-08-11T06:00:00Z', until: '2026-08-11T06:05:00Z' };
 
-  it('pages through the day’s orders in the shop’s time zone and writes one row, also on a rerun', async () => {
+  it('pages through the lookback days’ orders in the shop’s time zone, one row per day, also on a rerun', async () => {
     const userId = await connect();
     fakes.sheets.addSpreadsheet(`shop-${userId}`, ['Shopify']);
     await saveSheet(database, box, userId, `shop-${userId}`, fakes.google.issueRefreshToken());
     const before = fakes.shopify.server.requests.length;
     const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
     expect(run).toMatchObject({ status: 'succeeded' });
-    // One shop query, then 5 orders at 2 a page: 3 pages.
-    expect(fakes.shopify.server.requests.length - before).toBe(4);
-    expect((await snapshotsOf(database, userId, 'shopify'))[0]).toMatchObject({
+    // A shop query learns the zone (the connection was never tested), one more for the sync's currency,
+    // then the 8th to the 10th (Shopify's lookback of 3 days) in one orders query: 6 orders at 2 a page.
+    expect(fakes.shopify.server.requests.length - before).toBe(5);
+    expect((await connectionOf(database, userId, 'shopify'))?.timezone).toBe('America/New_York');
+    const days = await snapshotsOf(database, userId, 'shopify');
+    expect(days.map((day) => [day.date, day.metrics.orders])).toEqual([
+      ['2026-08-08', 0],
+      ['2026-08-09', 1],
+      ['2026-08-10', 5],
+    ]);
+    expect(days[2]).toMatchObject({
       date: '2026-08-10',
       source: 'shopify_admin',
       metrics: { orders: 5, gross_sales: 100.9, currency: 'CAD' },
     });
     await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
-    expect(await snapshotsOf(database, userId, 'shopify')).toHaveLength(1);
-    expect(fakes.sheets.grid(`shop-${userId}`, 'Shopify')).toHaveLength(2);
+    expect(await snapshotsOf(database, userId, 'shopify')).toHaveLength(3);
+    expect(fakes.sheets.grid(`shop-${userId}`, 'Shopify')).toHaveLength(4);
   });
 
   it('refreshes an expiring offline token and persists the rotated refresh token', async () => {
@@ -116,10 +124,12 @@ describe.each(BACKENDS)('Shopify connector through the scheduler on %s', (backen
     const before = queries();
     const run = await runScheduled(database, registry(), { userId, service: 'shopify', ...reportsTenth });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1, error: null });
-    // (752 - 252) / 100 = 5 seconds, then the same shop query again, then the 3 order pages.
+    // (752 - 252) / 100 = 5 seconds, then the same shop query again, the sync's shop query, the 3 order pages.
     expect(waits).toEqual([5000]);
-    expect(queries() - before).toBe(5);
-    expect((await snapshotsOf(database, userId, 'shopify'))[0]?.metrics).toMatchObject({ orders: 5 });
+    expect(queries() - before).toBe(6);
+    expect((await snapshotsOf(database, userId, 'shopify')).find((day) => day.date === '2026-08-10')?.metrics).toMatchObject({
+      orders: 5,
+    });
   });
 
   it('a long THROTTLED, or one that outlasts a few short waits, goes back to the scheduler with the wait as its hint', async () => {

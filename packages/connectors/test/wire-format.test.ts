@@ -281,7 +281,12 @@ describe('the connectors against the services’ real wire format', () => {
       message: 'Shopify rejected the query: query: Required parameter missing or invalid',
     });
     const call = async (send: (token: string) => Promise<HttpResponse>) => send('shpat_wire');
-    const orders = await fetchShopifyOrders(settings, call, { shop: 'wire.myshopify.com', date: '2026-08-10', timeZone: 'UTC' });
+    const orders = await fetchShopifyOrders(settings, call, {
+      shop: 'wire.myshopify.com',
+      from: '2026-08-10',
+      to: '2026-08-10',
+      timeZone: 'UTC',
+    });
     expect(orders).toEqual([]);
     const noQ = await httpRequest(settings, url, {
       method: 'POST',

@@ -217,7 +217,6 @@ export async function claimDueSchedules(
       FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
       WHERE s.id = v.schedule_id`,
     );
-    const timezones = new Map(due.map((row) => [Number(row.id), row.timezone]));
     const fires: ClaimedFire[] = [];
     for (const p of [...planned, ...raced]) {
       const row = won.get(p.schedule_id);
@@ -242,7 +241,6 @@ export async function claimDueSchedules(
                 scheduledFor: new Date(p.scheduled_for),
                 attempt: 1,
                 maxAttempts: policy.maxAttempts,
-                timezone: timezones.get(p.schedule_id) ?? 'UTC',
               },
             }
           : {}),

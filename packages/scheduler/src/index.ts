@@ -1,6 +1,5 @@
 export { type Advanced, type ClaimedFire, claimDueSchedules, type FirePolicy, planFire } from './claim-fires.ts';
 export { type Clock, databaseClock, systemClock } from './clock.ts';
-export { dateInZone, reportDateFor, sampleHandler, sampleMetrics, sampleRegistry } from './handlers/sample.ts';
 export {
   type HandlerRegistry,
   type SchedulerLog,

@@ -8,7 +8,6 @@ export type ClaimedRun = {
   scheduledFor: Date;
   attempt: number;
   maxAttempts: number;
-  timezone: string;
 };
 
 type ClaimedRow = {
@@ -19,7 +18,6 @@ type ClaimedRow = {
   scheduled_for: Date;
   attempt: number;
   max_attempts: number;
-  timezone: string | null;
 };
 
 /**
@@ -55,8 +53,7 @@ export async function claimQueuedRuns(
           -- The id list lets the planner reach the rows by primary key: joined to the CTE alone it
           -- scanned the whole of job_runs (history included) on every claim.
           FROM picked WHERE r.id = picked.id AND r.id = ANY (ARRAY(SELECT id FROM picked))
-          RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts,
-            (SELECT s.timezone FROM job_schedules s WHERE s.user_id = r.user_id AND s.service = r.service) AS timezone`,
+          RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts`,
     ),
   );
   const runs = rows
@@ -69,7 +66,6 @@ export async function claimQueuedRuns(
       scheduledFor: new Date(row.scheduled_for),
       attempt: row.attempt,
       maxAttempts: row.max_attempts,
-      timezone: row.timezone ?? 'UTC',
     }));
   return { runs, skipped: rows.length - runs.length };
 }
@@ -187,47 +183,4 @@ export async function releaseRuns(db: Db, options: { workerId: string; runIds: n
     ),
   );
   return rows.length;
-}
-
-/** Enabled schedules and their next fire, in pages by id (start-up and full reconcile). */
-export async function loadEnabledSchedules(
-  db: Db,
-  afterId: number,
-  limit: number,
-): Promise<Array<{ id: number; nextRunAt: Date | null }>> {
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string; next_run_at: Date | null }>(
-      tx,
-      sql`SELECT id, next_run_at FROM job_schedules WHERE enabled AND id > ${afterId} ORDER BY id LIMIT ${limit}`,
-    ),
-  );
-  return rows.map((row) => ({ id: Number(row.id), nextRunAt: row.next_run_at ? new Date(row.next_run_at) : null }));
-}
-
-/** The current state of given schedules (those that changed): absent or disabled ones come back disabled. */
-export async function readSchedules(
-  db: Db,
-  ids: number[],
-): Promise<Array<{ id: number; enabled: boolean; nextRunAt: Date | null }>> {
-  if (ids.length === 0) return [];
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string; enabled: boolean; next_run_at: Date | null }>(
-      tx,
-      sql`SELECT id, enabled, next_run_at FROM job_schedules
-          WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
-    ),
-  );
-  const found = new Map(rows.map((row) => [Number(row.id), row]));
-  return ids.map((id) => {
-    const row = found.get(id);
-    return { id, enabled: row?.enabled ?? false, nextRunAt: row?.next_run_at ? new Date(row.next_run_at) : null };
-  });
-}
-
-/** Schedules changed (by a user) since `since`: the periodic reconcile behind LISTEN/NOTIFY. */
-export async function changedScheduleIds(db: Db, since: Date): Promise<number[]> {
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string }>(tx, sql`SELECT id FROM job_schedules WHERE updated_at >= ${since}`),
-  );
-  return rows.map((row) => Number(row.id));
 }

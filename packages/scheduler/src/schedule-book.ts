@@ -1,7 +1,7 @@
 import type { Db } from '@kpi/db';
 import type { Advanced } from './claim-fires.ts';
-import { changedScheduleIds, loadEnabledSchedules, readSchedules } from './run-queries.ts';
 import { ScheduleHeap } from './schedule-heap.ts';
+import { changedScheduleIds, loadEnabledSchedules, readSchedules } from './schedule-reads.ts';
 
 type Known = Advanced | { id: number; enabled: boolean; nextRunAt: Date | null };
 

@@ -1,10 +1,9 @@
 // kill -9 of a scheduler process in the middle of runs, repeated with a fresh process each round beside a
 // process that survives them all: every run ends `succeeded` exactly once, the ones the dead process held
-// come back through lease expiry (one lost attempt each), and the sample data holds no duplicate.
+// come back through lease expiry (one lost attempt each), and each run left exactly one effect row.
 import { queryRows, type Service, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportDateFor, sampleMetrics } from '../src/index.ts';
 import { killAllSchedulerProcesses, startSchedulerProcess, waitUntil } from './fixtures/processes.ts';
 import { createUsers, queueRuns, runsByStatus } from './fixtures/seed.ts';
 
@@ -24,12 +23,12 @@ describe.each(MULTI_PROCESS_BACKENDS)('kill -9 in the middle of runs on %s', (ba
     await database?.dispose();
   });
 
-  it(`every run succeeds exactly once across ${ROUNDS} crashes, no duplicate snapshot`, async () => {
+  it(`every run succeeds exactly once across ${ROUNDS} crashes, one effect row each`, async () => {
     const db = database.db;
-    // The handler sleeps 2 s around its upsert; the lease is 3 s and expired leases are swept every 300 ms.
+    // The handler sleeps 2 s around its effect; the lease is 3 s and expired leases are swept every 300 ms.
     const env = {
       DATABASE_URL: database.url as string,
-      HANDLER: 'sample-sleep:2000',
+      HANDLER: 'effect-sleep:2000',
       LEASE_MS: 3_000,
       LEASE_SWEEP_MS: 300,
       POLL_MS: 200,
@@ -43,7 +42,7 @@ describe.each(MULTI_PROCESS_BACKENDS)('kill -9 in the middle of runs on %s', (ba
 
     for (let round = 1; round <= ROUNDS; round++) {
       const victim = await startSchedulerProcess(`victim ${round}`, { ...env, CONCURRENCY: 12 });
-      // Each round is for its own date, so each writes its own snapshots (and a retry rewrites the same ones).
+      // Each round is for its own fire time, so each round's runs are new rows.
       const runIds = await queueRuns(db, pairs, new Date(Date.UTC(2024, 0, round, 12)));
       allRuns.push(...runIds);
       await waitUntil(
@@ -107,23 +106,15 @@ describe.each(MULTI_PROCESS_BACKENDS)('kill -9 in the middle of runs on %s', (ba
     const wrongAttempts = runs.filter((run) => run.attempt !== (killedRuns.has(Number(run.id)) ? 2 : 1));
     expect(wrongAttempts).toEqual([]);
 
-    // One snapshot per (user, service, date), with the deterministic sample figures.
-    const snapshots = await withService(db, (tx) =>
-      queryRows<{ user_id: number; service: Service; date: string; metrics: Record<string, number>; copies: number }>(
-        tx,
-        sql`SELECT user_id, service, date::text AS date, min(metrics::text)::jsonb AS metrics, count(*)::int AS copies
-            FROM kpi_snapshots GROUP BY user_id, service, date`,
-      ),
+    // One effect row per run, for that run's (user, service, fire): a retry rewrote its own row only.
+    const effects = await queryRows<{ run_id: string; user_id: number; service: Service; scheduled_for: Date }>(
+      db,
+      sql`SELECT run_id, user_id, service, scheduled_for FROM handler_effects ORDER BY run_id`,
     );
-    expect(snapshots).toHaveLength(runs.length);
-    for (const snapshot of snapshots) {
-      expect(snapshot.copies).toBe(1);
-      expect(snapshot.metrics).toEqual(sampleMetrics(snapshot.user_id, snapshot.service, snapshot.date));
-    }
-    const expectedKeys = new Set(
-      runs.map((run) => `${run.user_id}:${run.service}:${reportDateFor(new Date(run.scheduled_for), 'UTC')}`),
-    );
-    expect(new Set(snapshots.map((s) => `${s.user_id}:${s.service}:${s.date}`))).toEqual(expectedKeys);
+    expect(effects.map((effect) => Number(effect.run_id))).toEqual(runs.map((run) => Number(run.id)));
+    const key = (row: { user_id: number; service: Service; scheduled_for: Date }) =>
+      `${row.user_id}:${row.service}:${new Date(row.scheduled_for).toISOString()}`;
+    expect(effects.map(key)).toEqual(runs.map(key));
     console.log(`multi-crash: ${runs.length} runs over ${ROUNDS} kills; ${taken.length} taken back after lease expiry`);
   }, 120_000);
 });

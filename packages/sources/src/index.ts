@@ -33,7 +33,12 @@ export type SourceDefinition = {
   sourceName: string;
   /** The Sheet tab a source writes to unless the user names another. */
   defaultTab: string;
+  /** Complete days each run fetches again unless the schedule says otherwise: how long the source restates. */
+  lookbackDays: number;
 };
+
+/** The bounds of a schedule's `lookback_days`. */
+export const LOOKBACK_DAYS = { min: 1, max: 28 } as const;
 
 const keep = (accountId: string) => accountId;
 
@@ -53,6 +58,8 @@ const DEFINITIONS = {
     columns: ['spend', 'impressions', 'clicks', 'conversions', 'currency'],
     sourceName: 'meta_insights',
     defaultTab: 'Meta',
+    // Meta attributes conversions to the day of the click or view for up to 28 days; most arrive in a week.
+    lookbackDays: 7,
   },
   ga4: {
     label: 'Google Analytics 4',
@@ -69,6 +76,8 @@ const DEFINITIONS = {
     columns: ['sessions', 'users', 'key_events', 'purchases', 'revenue', 'currency'],
     sourceName: 'ga4_data_api',
     defaultTab: 'GA4',
+    // GA4 finishes processing a day within about 48 hours.
+    lookbackDays: 3,
   },
   shopify: {
     label: 'Shopify',
@@ -85,6 +94,8 @@ const DEFINITIONS = {
     columns: ['orders', 'gross_sales', 'currency'],
     sourceName: 'shopify_admin',
     defaultTab: 'Shopify',
+    // Orders are edited, cancelled and refunded in the days after they were placed.
+    lookbackDays: 3,
   },
 } as const satisfies Record<string, SourceDefinition>;
 

@@ -1,6 +1,8 @@
 import {
   apiTokenJson,
   changePasswordInput,
+  kpiHistoryInput,
+  kpiHistoryJson,
   kpiJson,
   loginInput,
   meAnswer,
@@ -127,6 +129,14 @@ export const ROUTES: RouteDoc[] = [
     summary: 'The latest KPI snapshot per service',
     auth: true,
     answers: { 200: ok('Snapshots', z.array(kpiJson)) },
+  },
+  {
+    method: 'get',
+    path: '/api/kpis/history',
+    summary: "One source's KPI figures per day (its own days), each stored or missing",
+    auth: true,
+    query: kpiHistoryInput,
+    answers: { 200: ok('One entry per day of the range', kpiHistoryJson) },
   },
   {
     method: 'get',

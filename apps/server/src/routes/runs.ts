@@ -1,8 +1,18 @@
-import { type ApiDeps, getRun, latestKpis, listRuns, runIdInput, runStats, runsListInput } from '@kpi/api';
+import {
+  type ApiDeps,
+  getRun,
+  kpiHistory,
+  kpiHistoryInput,
+  latestKpis,
+  listRuns,
+  runIdInput,
+  runStats,
+  runsListInput,
+} from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 import { requireViewer } from '../plugins/authenticate.ts';
 
-/** The user's own run history, per-service statistics and latest KPI figures. */
+/** The user's own run history, per-service statistics, latest KPI figures and KPI history by day. */
 export function registerRunRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/runs', async (request) => {
     const viewer = requireViewer(request);
@@ -18,4 +28,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get('/api/kpis', async (request) => ({ success: true, data: await latestKpis(deps, requireViewer(request).id) }));
+
+  app.get('/api/kpis/history', async (request) => {
+    const viewer = requireViewer(request);
+    return { success: true, data: await kpiHistory(deps, viewer.id, kpiHistoryInput.parse(request.query ?? {})) };
+  });
 }

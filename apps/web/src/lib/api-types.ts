@@ -22,3 +22,5 @@ export type ProbeAnswer = Outputs['connections']['test'];
 export type SheetDestination = NonNullable<Outputs['sheets']['get']>;
 export type SheetUpsert = Inputs['sheets']['upsert'];
 export type ScheduleLimits = Outputs['schedules']['limits'];
+export type KpiHistory = Outputs['kpis']['history'];
+export type KpiDay = KpiHistory['days'][number];

@@ -25,6 +25,7 @@ function toJson(deps: ApiDeps, service: Service, row: ConnectionView | undefined
     last_error: row?.lastError ?? null,
     token_expires_at: iso(row?.tokenExpiresAt ?? null),
     conversion_action_types: Array.isArray(actions) ? actions.map(String) : null,
+    timezone: row?.timezone ?? null,
     updated_at: iso(row?.updatedAt ?? null),
     oauth_available: oauth?.providers.includes(providerOf(service)) ?? false,
   };
@@ -72,7 +73,7 @@ export async function saveConnection(
     if (!credential) {
       const [updated] = await tx
         .update(connections)
-        .set({ accountId, ...(conversionActionTypes ? { settings } : {}), updatedAt: sql`now()` })
+        .set({ accountId, timezone: null, ...(conversionActionTypes ? { settings } : {}), updatedAt: sql`now()` })
         .where(eq(connections.service, service))
         .returning(tenantConnectionColumns);
       if (!updated)
@@ -88,6 +89,8 @@ export async function saveConnection(
       status: 'ok' as const,
       lastError: null,
       lastCheckedAt: null,
+      // A new credential may reach another account: its zone is learned again by the next test or sync.
+      timezone: null,
       tokenExpiresAt: credential.tokenExpiresAt,
       updatedAt: sql`now()`,
     };

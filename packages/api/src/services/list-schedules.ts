@@ -4,8 +4,8 @@ import type { ApiDeps } from '../deps.ts';
 import { DEFAULT_SCHEDULE, SERVICES } from '../validators/schedule.ts';
 import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 
-const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, last_run_at, next_run_at,
-  created_at, updated_at FROM job_schedules ORDER BY id`;
+const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, lookback_days, last_run_at,
+  next_run_at, created_at, updated_at FROM job_schedules ORDER BY id`;
 
 type ScheduleRow = {
   id: string;
@@ -14,6 +14,7 @@ type ScheduleRow = {
   cron_expression: string;
   enabled: boolean;
   timezone: string;
+  lookback_days: number | null;
   last_run_at: Date | null;
   next_run_at: Date | null;
   created_at: Date;
@@ -27,6 +28,7 @@ const fromRow = (row: ScheduleRow): JobSchedule => ({
   cronExpression: row.cron_expression,
   enabled: row.enabled,
   timezone: row.timezone,
+  lookbackDays: row.lookback_days,
   lastRunAt: row.last_run_at && new Date(row.last_run_at),
   nextRunAt: row.next_run_at && new Date(row.next_run_at),
   createdAt: new Date(row.created_at),

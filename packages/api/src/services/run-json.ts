@@ -5,6 +5,16 @@ import { jobIdOf } from './run-schedule.ts';
 export type { RunJson };
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The fetched range and the changed-day count a connector recorded in its result, when it did. */
+function daysOf(result: unknown): Pick<RunJson, 'range' | 'days_changed'> {
+  const recorded = (result ?? {}) as { range?: { from?: unknown; to?: unknown }; days_changed?: unknown };
+  const { from, to } = recorded.range ?? {};
+  const range = typeof from === 'string' && typeof to === 'string' && DATE.test(from) && DATE.test(to) ? { from, to } : null;
+  const changed = recorded.days_changed;
+  return { range, days_changed: typeof changed === 'number' && Number.isInteger(changed) ? changed : null };
+}
 
 export function toRunJson(row: JobRun): RunJson {
   return {
@@ -23,6 +33,7 @@ export function toRunJson(row: JobRun): RunJson {
     error: row.error,
     error_class: row.errorClass,
     result: row.result ?? null,
+    ...daysOf(row.result),
     created_at: row.createdAt.toISOString(),
   };
 }

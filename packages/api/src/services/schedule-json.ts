@@ -1,4 +1,5 @@
 import type { JobSchedule } from '@kpi/db';
+import { SOURCES } from '@kpi/sources';
 import type { ScheduleJson } from '../validators/answers/schedules.ts';
 
 export type { ScheduleJson };
@@ -12,6 +13,7 @@ export function toScheduleJson(row: JobSchedule): ScheduleJson {
     cron: row.cronExpression,
     enabled: row.enabled,
     timezone: row.timezone,
+    lookback_days: row.lookbackDays ?? SOURCES[row.service].lookbackDays,
     last_run_at: iso(row.lastRunAt),
     next_run_at: iso(row.nextRunAt),
     created_at: row.createdAt.toISOString(),

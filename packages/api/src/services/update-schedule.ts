@@ -34,7 +34,8 @@ function saveSchedule(deps: ApiDeps, userId: number, service: Service, input: Sc
     const enabled = input.enabled ?? current?.enabled ?? DEFAULT_SCHEDULE.enabled;
     assertUsableCron(cron, timezone, deps.settings.minIntervalSeconds, now);
     const nextRunAt = enabled ? computeNextRun(cron, timezone, now) : null;
-    const values = { cronExpression: cron, timezone, enabled, nextRunAt, updatedAt: now };
+    const lookbackDays = input.lookback_days ?? current?.lookbackDays ?? null;
+    const values = { cronExpression: cron, timezone, enabled, lookbackDays, nextRunAt, updatedAt: now };
     const [saved] = await tx
       .insert(jobSchedules)
       .values({ userId, service, ...values })

@@ -1,5 +1,5 @@
 import { CRON_MAX_LENGTH, isValidTimeZone, TIMEZONE_MAX_LENGTH } from '@kpi/cron';
-import { SERVICES, type Service } from '@kpi/sources';
+import { LOOKBACK_DAYS, SERVICES, type Service } from '@kpi/sources';
 import { z } from 'zod';
 
 export { SERVICES, type Service };
@@ -17,6 +17,13 @@ export const timezoneInput = z
   .max(TIMEZONE_MAX_LENGTH, `timezone must be at most ${TIMEZONE_MAX_LENGTH} characters`)
   .refine(isValidTimeZone, { message: 'timezone must be a valid IANA time zone, such as Europe/London' });
 
+/** Complete days each run fetches again (sources restate recent days): a whole number from 1 to 28. */
+export const lookbackDaysInput = z
+  .number({ error: 'lookback_days must be a whole number of days' })
+  .int('lookback_days must be a whole number of days')
+  .min(LOOKBACK_DAYS.min, `lookback_days must be at least ${LOOKBACK_DAYS.min}`)
+  .max(LOOKBACK_DAYS.max, `lookback_days must be at most ${LOOKBACK_DAYS.max}`);
+
 /**
  * The body of `PUT /api/schedules/:service` and `schedules.update`. Strict: an unknown key (`user_id`,
  * `id`, `last_run_at`, ...) is a 400, never silently ignored. Fields left out keep their current value
@@ -28,6 +35,7 @@ export const scheduleUpdateInput = z.strictObject(
     cron: cronInput.optional(),
     enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
     timezone: timezoneInput.optional(),
+    lookback_days: lookbackDaysInput.optional(),
   },
   {
     error: (issue) =>

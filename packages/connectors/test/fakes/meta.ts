@@ -26,6 +26,8 @@ export class FakeMeta {
   server!: FakeServer;
   readonly tokens = new Set<string>();
   readonly days = new Map<string, MetaDay>();
+  /** The ad account's `timezone_name`, as Graph names it. */
+  timezoneName = 'America/New_York';
   readonly login = new FakeMetaLogin(this.tokens);
   mode: MetaMode = 'ok';
   /** When set, the mode answers this many requests and then the fake is healthy again. */
@@ -65,7 +67,7 @@ export class FakeMeta {
     const failure = this.failure(match[2] as string);
     if (failure) return failure;
     if (!match[3])
-      return { json: { name: 'Fake Ads', currency: this.currency, timezone_name: 'America/New_York', id: `act_${match[2]}` } };
+      return { json: { name: 'Fake Ads', currency: this.currency, timezone_name: this.timezoneName, id: `act_${match[2]}` } };
     const fields = (url.searchParams.get('fields') ?? '').split(',');
     const unknown = fields.find((field) => !INSIGHTS_FIELDS.has(field));
     if (unknown !== undefined) {

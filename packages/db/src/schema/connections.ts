@@ -25,6 +25,8 @@ export const connections = pgTable(
     credentialKind: varchar('credential_kind', { length: 32 }).$type<CredentialKind>().notNull(),
     secret: text('secret').notNull(),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The IANA zone the source reports its days in; null until a save, test or sync learned it. */
+    timezone: varchar('timezone', { length: 64 }),
     status: varchar('status', { length: 16 }).$type<ConnectionStatus>().notNull().default('ok'),
     lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
     lastError: text('last_error'),

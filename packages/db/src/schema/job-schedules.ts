@@ -13,6 +13,8 @@ export const jobSchedules = pgTable(
     cronExpression: varchar('cron_expression', { length: 100 }).notNull(),
     enabled: boolean('enabled').notNull().default(false),
     timezone: varchar('timezone', { length: 50 }).notNull().default('Asia/Kolkata'),
+    /** Complete days each run fetches again; null means the source's default. */
+    lookbackDays: integer('lookback_days'),
     lastRunAt: timestamp('last_run_at', { withTimezone: true }),
     nextRunAt: timestamp('next_run_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

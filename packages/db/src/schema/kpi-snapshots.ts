@@ -15,6 +15,10 @@ export const kpiSnapshots = pgTable(
     metrics: jsonb('metrics').$type<Record<string, number | string>>().notNull(),
     source: varchar('source', { length: 32 }).notNull(),
     runId: bigint('run_id', { mode: 'number' }).references(() => jobRuns.id, { onDelete: 'set null' }),
+    /** When the day's figures last changed after they were first written (the source restated them). */
+    restatedAt: timestamp('restated_at', { withTimezone: true }),
+    /** When these figures reached the user's Sheet; null, or older than updatedAt, means a write is owed. */
+    sheetWrittenAt: timestamp('sheet_written_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

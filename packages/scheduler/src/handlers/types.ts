@@ -16,9 +16,12 @@ export type SyncContext = {
   trigger: RunTrigger;
   /** The fire this run is for (for manual runs, when it was requested). */
   scheduledFor: Date;
-  /** The schedule's IANA zone: "the run's date" is scheduledFor's calendar date there. */
-  timezone: string;
   attempt: number;
+  /**
+   * Inclusive YYYY-MM-DD source days to fetch, set by the engine for a backfill chunk: the handler then
+   * fetches exactly these days (no lookback, no gap fill). Absent for scheduled and manual runs.
+   */
+  range?: { from: string; to: string };
   /** Aborted when the lease is lost or the process shuts down: stop and throw. */
   signal: AbortSignal;
   log: SchedulerLog;

@@ -20,6 +20,7 @@ function connection(overrides: Partial<Connection> = {}): Connection {
     last_error: null,
     token_expires_at: null,
     conversion_action_types: null,
+    timezone: null,
     updated_at: null,
     oauth_available: false,
     ...overrides,

@@ -17,6 +17,7 @@ function schedule(overrides: Partial<Schedule> = {}): Schedule {
     cron: '0 2 * * *',
     enabled: true,
     timezone: 'Europe/London',
+    lookback_days: 7,
     last_run_at: null,
     next_run_at: '2026-03-28T02:00:00.000Z',
     created_at: '2026-03-01T00:00:00.000Z',

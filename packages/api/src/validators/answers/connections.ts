@@ -20,6 +20,8 @@ export const connectionJson = z.strictObject({
   last_error: z.string().nullable(),
   token_expires_at: nullableTimestamp,
   conversion_action_types: z.array(z.string()).nullable(),
+  /** The IANA zone the source reports its days in, learned when the connection is tested or first synced. */
+  timezone: z.string().nullable(),
   updated_at: nullableTimestamp,
   /** The operator configured this provider's OAuth client: the UI can offer "Connect with …". */
   oauth_available: z.boolean(),

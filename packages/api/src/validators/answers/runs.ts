@@ -21,6 +21,10 @@ export const runJson = z.strictObject({
   error_class: z.string().nullable(),
   /** What the connector reported; null until the run finished. */
   result: z.unknown(),
+  /** The source days the run fetched (both ends included); null before it finished or when it fetched none. */
+  range: z.strictObject({ from: z.iso.date(), to: z.iso.date() }).nullable(),
+  /** How many of those days were new or had changed figures; null before it finished. */
+  days_changed: z.number().int().nullable(),
   created_at: isoTimestamp,
 });
 export type RunJson = z.infer<typeof runJson>;

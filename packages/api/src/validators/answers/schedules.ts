@@ -9,6 +9,8 @@ export const scheduleJson = z.strictObject({
   cron: z.string(),
   enabled: z.boolean(),
   timezone: z.string(),
+  /** Complete days each run fetches again: the schedule's own, or the source's default. */
+  lookback_days: z.number().int(),
   last_run_at: nullableTimestamp,
   next_run_at: nullableTimestamp,
   created_at: isoTimestamp,
