@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@kpi/db';
 import { abortable, ShutdownAbort } from './abortable.ts';
+import { chunkDays, claimBackfillChunks, completeBackfillChunk } from './backfill/queries.ts';
 import type { Clock } from './clock.ts';
 import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
@@ -152,8 +153,10 @@ export class Worker {
             this.claiming = 0;
           });
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
-          if (runs.length === 0 && skipped === 0) break;
           this.take(runs);
+          // Backfill chunks get only the room the other runs left: scheduled fires go first.
+          const chunks = runs.length < limit ? await this.claimChunks() : [];
+          if (runs.length === 0 && skipped === 0 && chunks.length === 0) break;
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
@@ -162,6 +165,27 @@ export class Worker {
       this.pumping = false;
       finish();
     }
+  }
+
+  private async claimChunks(): Promise<ClaimedRun[]> {
+    const now = this.options.clock.now();
+    const limit = this.room();
+    this.claiming = limit;
+    const chunks = await claimBackfillChunks(this.options.db, {
+      now,
+      limit,
+      workerId: this.options.workerId,
+      lockedUntil: new Date(now.getTime() + this.options.leaseMs),
+    }).finally(() => {
+      this.claiming = 0;
+    });
+    this.take(chunks);
+    return chunks;
+  }
+
+  /** Aborts the handler of a run this worker holds (a backfill its user cancelled); its outcome is discarded. */
+  abort(runId: number, reason: Error): void {
+    this.active.get(runId)?.controller.abort(reason);
   }
 
   /**
@@ -207,6 +231,7 @@ export class Worker {
       service: run.service,
       trigger: run.trigger,
       attempt: run.attempt,
+      ...(run.range ? { range: run.range } : {}),
     };
     log.info({ ...fields, scheduledFor: run.scheduledFor.toISOString() }, 'run claimed');
     counters.runs.started++;
@@ -233,6 +258,10 @@ export class Worker {
       }
       const durationMs = Math.round(performance.now() - startedAt);
       free();
+      if (run.range) {
+        await this.completeChunk(run, run.range, { durationMs, result }, log, fields);
+        return;
+      }
       const outcome: CompletionOutcome = await this.completions.complete(
         { runId: run.id, durationMs, result, startedAt: startedAtDate },
         controller.signal,
@@ -251,6 +280,52 @@ export class Worker {
       }
     } finally {
       timeout.cancel();
+    }
+  }
+
+  /**
+   * Commits a backfill chunk (checkpoint, progress) and queues the backfill for its next chunk. A failed
+   * write leaves the run to its lease: it expires and the chunk is done again from the last checkpoint.
+   */
+  private async completeChunk(
+    run: ClaimedRun,
+    chunk: { from: string; to: string },
+    done: { durationMs: number; result: unknown },
+    log: SchedulerLog,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    const { counters, observer } = this.options;
+    const outcome = await completeBackfillChunk(this.options.db, {
+      runId: run.id,
+      workerId: this.options.workerId,
+      now: this.options.clock.now(),
+      durationMs: done.durationMs,
+      chunk,
+      result: done.result,
+    }).catch((error: unknown) => {
+      log.error(
+        { ...fields, event: 'chunk-unrecorded', err: error },
+        'could not record the chunk; it runs again after the lease',
+      );
+      return 'unrecorded' as const;
+    });
+    if (outcome === 'unrecorded') return;
+    if (outcome === 'not-ours') {
+      log.warn({ ...fields, event: 'lease-expired' }, 'chunk finished after the backfill was cancelled or taken back; discarded');
+      return;
+    }
+    counters.backfill.chunks++;
+    counters.backfill.days += chunkDays(chunk);
+    observer?.backfillChunk?.({ service: run.service, days: chunkDays(chunk), durationMs: done.durationMs });
+    log.info({ ...fields, event: 'chunk-done', done: outcome.done, total: outcome.total }, 'backfill chunk done');
+    if (outcome.status === 'succeeded') {
+      counters.runs.succeeded++;
+      counters.backfill.completed++;
+      observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs: done.durationMs });
+      log.info({ ...fields, event: 'succeeded' }, 'backfill finished');
+    } else {
+      // Queued again for its next chunk: wake the pump (here and, by NOTIFY, elsewhere) to take it.
+      this.pumpSoon();
     }
   }
 

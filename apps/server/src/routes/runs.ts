@@ -1,4 +1,4 @@
-import { type ApiDeps, getRun, latestKpis, listRuns, runIdInput, runStats, runsListInput } from '@kpi/api';
+import { type ApiDeps, cancelRun, getRun, latestKpis, listRuns, runIdInput, runStats, runsListInput } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 import { requireViewer } from '../plugins/authenticate.ts';
 
@@ -15,6 +15,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const viewer = requireViewer(request);
     const { id } = runIdInput.parse(request.params);
     return { success: true, data: await getRun(deps, viewer.id, id) };
+  });
+
+  app.post('/api/runs/:id/cancel', async (request) => {
+    const viewer = requireViewer(request);
+    const { id } = runIdInput.parse(request.params);
+    return { success: true, data: await cancelRun(deps, viewer.id, id) };
   });
 
   app.get('/api/kpis', async (request) => ({ success: true, data: await latestKpis(deps, requireViewer(request).id) }));

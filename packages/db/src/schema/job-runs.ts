@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { bigint, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigint, date, integer, jsonb, pgPolicy, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { jobSchedules } from './job-schedules.ts';
 import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
 import { users } from './users.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_TRIGGERS = ['cron', 'manual', 'recovery'] as const;
+export const RUN_TRIGGERS = ['cron', 'manual', 'recovery', 'backfill'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const jobRuns = pgTable(
@@ -32,6 +32,12 @@ export const jobRuns = pgTable(
     error: text('error'),
     errorClass: varchar('error_class', { length: 100 }),
     result: jsonb('result'),
+    // A backfill's inclusive range of report days, its days done of total, and the last day done.
+    rangeFrom: date('range_from', { mode: 'string' }),
+    rangeTo: date('range_to', { mode: 'string' }),
+    progressDone: integer('progress_done'),
+    progressTotal: integer('progress_total'),
+    checkpoint: date('checkpoint', { mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

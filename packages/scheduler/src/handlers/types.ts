@@ -19,6 +19,11 @@ export type SyncContext = {
   /** The schedule's IANA zone: "the run's date" is scheduledFor's calendar date there. */
   timezone: string;
   attempt: number;
+  /**
+   * Set for a backfill chunk (trigger `backfill`): the inclusive source days (YYYY-MM-DD) to fetch,
+   * exactly these, no lookback or gap filling. Absent on every other run.
+   */
+  range?: { from: string; to: string };
   /** Aborted when the lease is lost or the process shuts down: stop and throw. */
   signal: AbortSignal;
   log: SchedulerLog;
