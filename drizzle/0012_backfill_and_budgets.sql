@@ -9,6 +9,12 @@ ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS range_to date;
 ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS progress_done integer;
 ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS progress_total integer;
 ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS checkpoint date;
+-- Backfills take turns between users: each chunk claim draws the next number, and the user whose latest
+-- number is lowest (or who has none yet) goes next. A sequence, not a timestamp: two claims in the same
+-- instant still get an order.
+ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS chunk_turn bigint;
+CREATE SEQUENCE IF NOT EXISTS job_runs_chunk_turn_seq;
+GRANT USAGE ON SEQUENCE job_runs_chunk_turn_seq TO kpi_service;
 
 -- The trigger list gains 'backfill'. Replaced only while it lacks it, so a start does not re-validate
 -- the whole table each time.

@@ -217,6 +217,8 @@ export class Worker {
     active.done = this.execute(run, controller, free).finally(() => {
       this.active.delete(run.id);
       free();
+      // The outcome is written now: a backfill chunk (or a fire) that waited for this run of its source can start.
+      this.pumpSoon();
     });
     this.renewer.ensure();
   }
@@ -323,9 +325,6 @@ export class Worker {
       counters.backfill.completed++;
       observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs: done.durationMs });
       log.info({ ...fields, event: 'succeeded' }, 'backfill finished');
-    } else {
-      // Queued again for its next chunk: wake the pump (here and, by NOTIFY, elsewhere) to take it.
-      this.pumpSoon();
     }
   }
 

@@ -38,6 +38,8 @@ export const jobRuns = pgTable(
     progressDone: integer('progress_done'),
     progressTotal: integer('progress_total'),
     checkpoint: date('checkpoint', { mode: 'string' }),
+    // Drawn from job_runs_chunk_turn_seq at each chunk claim: the round robin between users' backfills.
+    chunkTurn: bigint('chunk_turn', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -19,9 +19,9 @@ type ChunkRow = {
  * Takes up to `limit` queued backfills for their next chunk, leasing each to this worker. Called only
  * with the room the cron, manual and recovery runs left, so scheduled fires go first. A source with
  * another run running, or a fire queued and due, is passed over: a chunk never runs beside another run
- * of its source, and the fire takes the source first. Between users the order is round robin: the user
- * whose backfills moved least recently (their latest `updated_at`, which every chunk's claim and
- * completion sets) goes first, so many users' backfills take turns however many chunks each has left.
+ * of its source, and the fire takes the source first. Between users the order is round robin: every
+ * chunk claim draws a turn number, and the user whose latest turn is oldest (none yet counts as oldest)
+ * goes next, so many users' backfills take turns however many chunks or sources each has.
  */
 export async function claimBackfillChunks(
   db: Db,
@@ -38,16 +38,17 @@ export async function claimBackfillChunks(
                 SELECT 1 FROM job_runs o
                 WHERE o.user_id = r.user_id AND o.service = r.service AND o.trigger <> 'backfill'
                   AND (o.status = 'running' OR (o.status = 'queued' AND o.run_after <= ${options.now})))
-            ORDER BY (SELECT max(b.updated_at) FROM job_runs b
-                       WHERE b.user_id = r.user_id AND b.trigger = 'backfill' AND b.status IN ('queued', 'running')),
-                     r.updated_at, r.id
+            ORDER BY (SELECT max(b.chunk_turn) FROM job_runs b
+                       WHERE b.user_id = r.user_id AND b.trigger = 'backfill' AND b.status IN ('queued', 'running'))
+                       NULLS FIRST,
+                     r.chunk_turn NULLS FIRST, r.id
             LIMIT ${options.limit}
             FOR UPDATE OF r SKIP LOCKED
           )
           UPDATE job_runs r
           SET status = 'running', attempt = r.attempt + 1, locked_by = ${options.workerId},
               locked_until = ${options.lockedUntil}, started_at = COALESCE(r.started_at, ${options.now}),
-              updated_at = ${options.now}
+              chunk_turn = nextval('job_runs_chunk_turn_seq'), updated_at = ${options.now}
           FROM picked WHERE r.id = picked.id
           RETURNING r.id, r.user_id, r.service, r.scheduled_for, r.attempt, r.max_attempts,
             r.range_from::text AS range_from, r.range_to::text AS range_to, r.checkpoint::text AS checkpoint,
