@@ -14,7 +14,7 @@ ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS checkpoint date;
 -- instant still get an order.
 ALTER TABLE job_runs ADD COLUMN IF NOT EXISTS chunk_turn bigint;
 CREATE SEQUENCE IF NOT EXISTS job_runs_chunk_turn_seq;
-GRANT USAGE ON SEQUENCE job_runs_chunk_turn_seq TO kpi_service;
+GRANT USAGE ON SEQUENCE job_runs_chunk_turn_seq TO kpi_tenant, kpi_service;
 
 -- The trigger list gains 'backfill'. Replaced only while it lacks it, so a start does not re-validate
 -- the whole table each time.
