@@ -133,7 +133,7 @@ export class EnhancedScheduler {
 
   /** A backfill was cancelled: if this instance runs its chunk, stop the chunk now rather than at the next lease renewal. */
   runCancelled(runId: number): void {
-    this.worker.abort(runId, new SyncError('backfill cancelled', { retryable: false, errorClass: 'LeaseLost' }));
+    this.worker.abort(runId, new SyncError('backfill cancelled', { retryable: false, errorClass: 'cancelled' }));
   }
 
   /** Claims every due fire, then re-arms the timer. Calls made while one runs are folded into one more pass. */

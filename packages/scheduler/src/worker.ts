@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@kpi/db';
 import { abortable, ShutdownAbort } from './abortable.ts';
-import { chunkDays, claimBackfillChunks, completeBackfillChunk } from './backfill/queries.ts';
+import { claimBackfillChunks } from './backfill/queries.ts';
+import { recordChunk } from './backfill/record-chunk.ts';
 import type { Clock } from './clock.ts';
 import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
@@ -261,7 +262,7 @@ export class Worker {
       const durationMs = Math.round(performance.now() - startedAt);
       free();
       if (run.range) {
-        await this.completeChunk(run, run.range, { durationMs, result }, log, fields);
+        await recordChunk(this.options, run, run.range, { durationMs, result }, { fields, log });
         return;
       }
       const outcome: CompletionOutcome = await this.completions.complete(
@@ -282,49 +283,6 @@ export class Worker {
       }
     } finally {
       timeout.cancel();
-    }
-  }
-
-  /**
-   * Commits a backfill chunk (checkpoint, progress) and queues the backfill for its next chunk. A failed
-   * write leaves the run to its lease: it expires and the chunk is done again from the last checkpoint.
-   */
-  private async completeChunk(
-    run: ClaimedRun,
-    chunk: { from: string; to: string },
-    done: { durationMs: number; result: unknown },
-    log: SchedulerLog,
-    fields: Record<string, unknown>,
-  ): Promise<void> {
-    const { counters, observer } = this.options;
-    const outcome = await completeBackfillChunk(this.options.db, {
-      runId: run.id,
-      workerId: this.options.workerId,
-      now: this.options.clock.now(),
-      durationMs: done.durationMs,
-      chunk,
-      result: done.result,
-    }).catch((error: unknown) => {
-      log.error(
-        { ...fields, event: 'chunk-unrecorded', err: error },
-        'could not record the chunk; it runs again after the lease',
-      );
-      return 'unrecorded' as const;
-    });
-    if (outcome === 'unrecorded') return;
-    if (outcome === 'not-ours') {
-      log.warn({ ...fields, event: 'lease-expired' }, 'chunk finished after the backfill was cancelled or taken back; discarded');
-      return;
-    }
-    counters.backfill.chunks++;
-    counters.backfill.days += chunkDays(chunk);
-    observer?.backfillChunk?.({ service: run.service, days: chunkDays(chunk), durationMs: done.durationMs });
-    log.info({ ...fields, event: 'chunk-done', done: outcome.done, total: outcome.total }, 'backfill chunk done');
-    if (outcome.status === 'succeeded') {
-      counters.runs.succeeded++;
-      counters.backfill.completed++;
-      observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs: done.durationMs });
-      log.info({ ...fields, event: 'succeeded' }, 'backfill finished');
     }
   }
 
