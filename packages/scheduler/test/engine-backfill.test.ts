@@ -13,6 +13,9 @@ import { createUsers, insertSchedule, runsOf, testScheduler, walk } from './supp
 
 type Call = { runId: number; userId: number; service: Service; trigger: string; range: SyncContext['range'] };
 
+/** Runs of one (user, service) in flight at once, most seen: a chunk must never overlap another run of its source. */
+const overlap = { now: new Map<string, number>(), most: 0 };
+
 function recording(calls: Call[], before?: (context: SyncContext) => Promise<void>): Map<Service, SyncHandler> {
   const handler: SyncHandler = {
     source: 'test',
@@ -25,7 +28,16 @@ function recording(calls: Call[], before?: (context: SyncContext) => Promise<voi
         trigger: context.trigger,
         range: context.range,
       });
-      await before?.(context);
+      const key = `${context.userId}:${context.service}`;
+      overlap.now.set(key, (overlap.now.get(key) ?? 0) + 1);
+      overlap.most = Math.max(overlap.most, overlap.now.get(key) ?? 0);
+      try {
+        // A turn of the event loop, so that a run started beside this one would be seen here.
+        await new Promise((resolve) => setImmediate(resolve));
+        await before?.(context);
+      } finally {
+        overlap.now.set(key, (overlap.now.get(key) ?? 1) - 1);
+      }
       return { fetched: context.range ?? null };
     },
   };
@@ -161,6 +173,7 @@ describe.each(BACKENDS)('backfill runs on %s (injected clock)', (backend) => {
     // The fire ran right after the chunk that was running at 08:00, before the backfill's next chunk.
     expect(order.slice(0, 4)).toEqual(['chunk:2025-03-01', 'chunk:2025-04-01', 'cron:ga4', 'cron:meta']);
     expect(order.filter((entry) => entry.startsWith('chunk:'))).toHaveLength(12);
+    expect(overlap.most).toBe(1);
     const [meta] = await runsOf(database, sql`schedule_id = ${scheduleId}`);
     const [ga4] = await runsOf(database, sql`schedule_id = ${gaScheduleId}`);
     expect(meta).toMatchObject({ status: 'succeeded', attempt: 1 });
