@@ -8,6 +8,7 @@ import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fakes, fakeSettings, startFakes } from '../../../packages/connectors/test/support.ts';
+import { loadConfig } from '../src/config.ts';
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
 // 15 March 2026, 12:00 UTC: "today" is 2026-03-15 in UTC and in Asia/Kolkata, the default schedule zone.
@@ -241,5 +242,15 @@ describe.each(BACKENDS)('backfill API on %s', (backend) => {
     await post(frank, `/api/runs/${runs[0].id}/cancel`);
     expect((await save()).statusCode).toBe(200);
     expect((await get(frank, '/api/runs')).json().data.items).toHaveLength(1);
+  });
+});
+
+describe('BACKFILL_DAYS', () => {
+  it('defaults to 30, takes 1 to 366, and stops the server with its name otherwise', () => {
+    expect(loadConfig({}).backfillDays).toBe(30);
+    expect(loadConfig({ BACKFILL_DAYS: '90' }).backfillDays).toBe(90);
+    for (const value of ['0', '367', 'a month', '1.5']) {
+      expect(() => loadConfig({ BACKFILL_DAYS: value })).toThrow(/BACKFILL_DAYS/);
+    }
   });
 });
