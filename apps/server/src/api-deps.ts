@@ -18,7 +18,11 @@ export function buildApiDeps(base: ApiDeps, { viewers, passwordGuard, scheduler 
       ...base.events,
       credentialsRevoked: (userId: number) => viewers.forgetUser(userId),
       ...(scheduler
-        ? { scheduleChanged: (id: number) => scheduler.scheduleChanged(id), runQueued: () => scheduler.runQueued() }
+        ? {
+            scheduleChanged: (id: number) => scheduler.scheduleChanged(id),
+            runQueued: () => scheduler.runQueued(),
+            runCancelled: (id: number) => scheduler.runCancelled(id),
+          }
         : {}),
     }),
     ...(passwordGuard ? { passwordGuard } : {}),

@@ -61,6 +61,7 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
       sessionTtlSeconds: config.sessionTtlSeconds,
       maxApiTokensPerUser: config.maxApiTokensPerUser,
       runNowPerMinute: config.runNowPerMinute,
+      backfillDays: config.backfillDays,
     },
     connectors: connectorsPort(connectors),
   };

@@ -108,6 +108,8 @@ const envSchema = z.object({
   MAX_API_TOKENS_PER_USER: z.coerce.number().int().min(1).default(50),
   RUN_NOW_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RUN_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  // The backfill a source's first connection queues: the last N finished days (a backfill's limit is 366).
+  BACKFILL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   TRUST_PROXY: trustProxy.default(false),
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     maxApiTokensPerUser: e.MAX_API_TOKENS_PER_USER,
     runNowPerMinute: e.RUN_NOW_PER_MINUTE,
     runRetentionDays: e.RUN_RETENTION_DAYS,
+    backfillDays: e.BACKFILL_DAYS,
     trustProxy: e.TRUST_PROXY,
     adminEmail: e.ADMIN_EMAIL,
     adminPassword: e.ADMIN_PASSWORD,

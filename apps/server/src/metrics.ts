@@ -39,6 +39,18 @@ export function createMetrics(db: Db, schedulesKnown: () => number, access: { to
     help: 'Runs taken back after their lease expired',
     registers: [registry],
   });
+  const backfillDays = new Counter({
+    name: 'kpi_backfill_days_total',
+    help: 'Report days fetched by backfill chunks',
+    labelNames: ['service'],
+    registers: [registry],
+  });
+  const backfillChunks = new Counter({
+    name: 'kpi_backfill_chunks_total',
+    help: 'Backfill chunks committed',
+    labelNames: ['service'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'kpi_schedules_known',
     help: 'Enabled schedules in this instance\u2019s wake-up heap',
@@ -74,6 +86,10 @@ export function createMetrics(db: Db, schedulesKnown: () => number, access: { to
       runDuration.observe({ service: run.service }, run.durationMs / 1000);
     },
     leaseExpired: (count) => leaseExpiries.inc(count),
+    backfillChunk: (chunk) => {
+      backfillChunks.inc({ service: chunk.service });
+      backfillDays.inc({ service: chunk.service }, chunk.days);
+    },
   };
 
   // Checked before the queue-depth query runs, so an unauthorised scrape costs no database time.

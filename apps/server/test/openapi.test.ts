@@ -1,5 +1,6 @@
 import type { ApiDeps } from '@kpi/api';
 import { connectorsPort, SecretBox } from '@kpi/connectors';
+import { queryRows, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -179,6 +180,32 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
     conforms('GET', '/api/runs/{id}', await call(app, 'GET', `/api/runs/${runId}`, admin));
     conforms('GET', '/api/runs/stats', await call(app, 'GET', '/api/runs/stats', user));
     conforms('GET', '/api/runs/stats', await call(app, 'GET', '/api/runs/stats'));
+    const backfillPath = '/api/schedules/{service}/backfill';
+    const yesterday = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const yearAgo = new Date(Date.now() - 360 * 86_400_000).toISOString().slice(0, 10);
+    conforms(
+      'POST',
+      backfillPath,
+      await call(app, 'POST', '/api/schedules/ga4/backfill', user, { from: yearAgo, to: yesterday }),
+    );
+    // A backfill not due until tomorrow, so the running scheduler leaves it queued for the cancel.
+    const [waiting] = await withService(database.db, (tx) =>
+      queryRows<{ id: string }>(
+        tx,
+        sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, run_after, range_from, range_to, progress_done, progress_total)
+            VALUES (${user.id}, 'shopify', 'backfill', now(), 'queued', now() + interval '1 day', ${yearAgo}, ${yesterday}, 0, 10)
+            RETURNING id`,
+      ),
+    );
+    conforms('POST', '/api/runs/{id}/cancel', await call(app, 'POST', `/api/runs/${waiting?.id}/cancel`, user));
+    conforms('POST', '/api/runs/{id}/cancel', await call(app, 'POST', `/api/runs/${runId}/cancel`, user));
+    conforms('POST', '/api/runs/{id}/cancel', await call(app, 'POST', '/api/runs/999999999/cancel', user));
+    conforms(
+      'POST',
+      backfillPath,
+      await call(app, 'POST', '/api/schedules/ga4/backfill', user, { from: yesterday, to: yearAgo }),
+    );
+    conforms('POST', backfillPath, await call(app, 'POST', '/api/schedules/ga4/backfill', user, { from: yearAgo }));
     const kpis = conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis', user));
     expect(kpis.json().data.length).toBeGreaterThan(0);
     conforms('GET', '/api/kpis', await call(app, 'GET', '/api/kpis'));

@@ -20,9 +20,11 @@ const COVERED_PROCEDURES = [
   'kpis.history',
   'kpis.latest',
   'runs.byId',
+  'runs.cancel',
   'runs.list',
   'runs.stats',
   'scheduler.stats',
+  'schedules.backfill',
   'schedules.limits',
   'schedules.list',
   'schedules.preview',
@@ -48,6 +50,7 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
   let aScheduleIds: number[];
   let aRunIds: number[];
   let aQueuedJob: string;
+  let aBackfillJob: string;
   let aSnapshot: string;
 
   const rest = (user: TestUser, method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, body?: unknown) =>
@@ -87,7 +90,9 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
       sql`UPDATE job_runs SET status = 'succeeded', finished_at = now(), duration_ms = 42 WHERE id = ${Number(metaRun.slice(4))}`,
     );
     aQueuedJob = (await rest(a, 'POST', '/api/schedules/ga4/run')).json().data.jobId;
-    aRunIds = [Number(metaRun.slice(4)), Number(aQueuedJob.slice(4))];
+    aBackfillJob = (await rest(a, 'POST', '/api/schedules/shopify/backfill', { from: '2025-01-01', to: '2025-01-31' })).json()
+      .data.jobId;
+    aRunIds = [Number(metaRun.slice(4)), Number(aQueuedJob.slice(4)), Number(aBackfillJob.slice(4))];
     await database.db.execute(
       sql`INSERT INTO kpi_snapshots (user_id, service, date, metrics, source, run_id)
           VALUES (${a.id}, 'meta', '2024-01-01', '{"spend": 1234}', 'sample', ${aRunIds[0]})`,
@@ -207,6 +212,39 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
     expect(stats.find((s) => s.service === 'ga4')?.runs_total).toBe(1);
     const restStats = (await rest(b, 'GET', '/api/runs/stats')).json().data as typeof stats;
     expect(restStats).toEqual(stats);
+  });
+
+  it('backfills: B cannot cancel A’s backfill by id, and B’s own backfill is B’s, whatever user id B sends along', async () => {
+    const aBackfill = Number(aBackfillJob.slice(4));
+    for (const id of aRunIds) {
+      expect(expectRestError(await rest(b, 'POST', `/api/runs/${id}/cancel`), 404).error.code).toBe('NOT_FOUND');
+      expect(expectTrpcError(await trpcMutation(app, 'runs.cancel', { id }, b.auth), 404).appCode).toBe('NOT_FOUND');
+    }
+    // A's backfill does not block B's of the same source, and B's 409 names B's own job.
+    const mine = await rest(b, 'POST', '/api/schedules/shopify/backfill', { from: '2025-01-01', to: '2025-01-31' });
+    expect(mine.statusCode).toBe(202);
+    expect(mine.json().data.userId).toBe(b.id);
+    expect(mine.json().data.jobId).not.toBe(aBackfillJob);
+    const conflict = expectTrpcError(
+      await trpcMutation(app, 'schedules.backfill', { service: 'shopify', from: '2025-01-01', to: '2025-01-31' }, b.auth),
+      409,
+    );
+    expect(conflict.details?.jobId).toBe(mine.json().data.jobId);
+    expectRestError(
+      await rest(b, 'POST', '/api/schedules/meta/backfill', { from: '2025-01-01', to: '2025-01-31', user_id: a.id }),
+      400,
+    );
+    expectTrpcError(
+      await trpcMutation(
+        app,
+        'schedules.backfill',
+        { service: 'meta', from: '2025-01-01', to: '2025-01-31', userId: a.id },
+        b.auth,
+      ),
+      400,
+    );
+    // A's backfill is still queued: A can see it.
+    expect((await rest(a, 'GET', `/api/runs/${aBackfill}`)).json().data).toMatchObject({ trigger: 'backfill', status: 'queued' });
   });
 
   it('kpis: B sees none of A’s figures', async () => {

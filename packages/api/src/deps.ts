@@ -17,6 +17,8 @@ export type ApiSettings = {
   maxApiTokensPerUser?: number;
   /** Manual runs one user may request per minute (RUN_NOW_PER_MINUTE); 10 when unset. */
   runNowPerMinute?: number;
+  /** Days the backfill queued on a source's first connection covers (BACKFILL_DAYS); 30 when unset. */
+  backfillDays?: number;
 };
 
 /** Notifications from services to the rest of this process; each is absent where nothing listens. */
@@ -24,6 +26,8 @@ export type ApiEvents = Readonly<{
   /** To the scheduler in this process, which re-reads the schedule at once (others hear by NOTIFY). */
   scheduleChanged?: (scheduleId: number) => void;
   runQueued?: (runId: number) => void;
+  /** A backfill was cancelled: the scheduler in this process stops its chunk if it runs one. */
+  runCancelled?: (runId: number) => void;
   /** A token was revoked or a session ended: forget anything remembered about the user's credentials. */
   credentialsRevoked?: (userId: number) => void;
 }>;

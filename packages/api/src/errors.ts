@@ -12,6 +12,7 @@ const ERROR_CODES = {
   FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
   NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   RUN_ALREADY_ACTIVE: { status: 409, trpc: 'CONFLICT' },
+  BACKFILL_RUNNING: { status: 409, trpc: 'CONFLICT' },
   CONFLICT: { status: 409, trpc: 'CONFLICT' },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },

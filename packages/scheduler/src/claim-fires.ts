@@ -1,6 +1,7 @@
 import { computeNextRun, cronFor } from '@kpi/cron';
-import { type Db, preparedRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+import { type Db, preparedRows, type Service, sql, withService } from '@kpi/db';
 import type { ClaimedRun } from './run-queries.ts';
+import type { FireTrigger } from './stats.ts';
 
 type NextRun = (expression: string, timeZone: string, after: Date) => Date | null;
 
@@ -37,7 +38,7 @@ export type ClaimedFire = {
   scheduleId: number;
   userId: number;
   service: Service;
-  trigger: RunTrigger;
+  trigger: FireTrigger;
   status: 'queued' | 'skipped';
   scheduledFor: Date;
   /** How late the claim was, against the fire it is for (ms). */
@@ -57,14 +58,17 @@ type DueRow = {
   timezone: string;
   next_run_at: Date;
   active_run_id: string | null;
+  backfill_running?: boolean;
 };
 
 type Planned = {
   take?: boolean;
+  /** A backfill chunk of this source is running: the fire is queued and starts when the chunk ends. */
+  wait?: boolean;
   schedule_id: number;
   user_id: number;
   service: Service;
-  trigger: RunTrigger;
+  trigger: FireTrigger;
   status: 'queued' | 'skipped';
   scheduled_for: string;
   run_after: string;
@@ -76,7 +80,7 @@ type Planned = {
 export function planFire(row: DueRow, policy: FirePolicy): Planned {
   const now = policy.now.getTime();
   const due = new Date(row.next_run_at).getTime();
-  let trigger: RunTrigger = 'cron';
+  let trigger: FireTrigger = 'cron';
   let scheduledFor = due;
   let error: string | null = null;
   let status: Planned['status'] = 'queued';
@@ -126,6 +130,7 @@ export function planFire(row: DueRow, policy: FirePolicy): Planned {
     run_after: new Date(runAfter).toISOString(),
     error,
     next_run_at: nextRunAt ? nextRunAt.toISOString() : null,
+    ...(row.backfill_running ? { wait: true } : {}),
   };
 }
 
@@ -172,7 +177,11 @@ export async function claimDueSchedules(
       sql`SELECT s.id, s.user_id, s.service, s.cron_expression, s.timezone, s.next_run_at,
                  (SELECT r.id FROM job_runs r
                    WHERE r.user_id = s.user_id AND r.service = s.service AND r.status IN ('queued', 'running')
-                   LIMIT 1) AS active_run_id
+                     AND r.trigger <> 'backfill'
+                   LIMIT 1) AS active_run_id,
+                 EXISTS (SELECT 1 FROM job_runs b
+                   WHERE b.user_id = s.user_id AND b.service = s.service AND b.trigger = 'backfill'
+                     AND b.status = 'running') AS backfill_running
           FROM job_schedules s
           WHERE s.enabled AND s.next_run_at <= ${policy.now}
           ORDER BY s.next_run_at
@@ -187,7 +196,7 @@ export async function claimDueSchedules(
     let takeLeft = policy.take?.limit ?? 0;
     for (const p of planned) {
       if (takeLeft === 0) break;
-      if (p.status === 'queued' && new Date(p.run_after).getTime() <= policy.now.getTime()) {
+      if (p.status === 'queued' && !p.wait && new Date(p.run_after).getTime() <= policy.now.getTime()) {
         p.take = true;
         takeLeft--;
       }

@@ -14,6 +14,10 @@ export async function recordFailure(
   { fields, log }: { fields: Record<string, unknown>; log: SchedulerLog },
 ): Promise<void> {
   const sync = error instanceof SyncError ? error : undefined;
+  if (sync?.options.errorClass === 'cancelled') {
+    log.info({ ...fields, event: 'cancelled' }, 'backfill cancelled while its chunk ran; the chunk is discarded');
+    return;
+  }
   if (sync?.options.errorClass === 'LeaseLost') {
     log.warn({ ...fields, event: 'lease-expired' }, 'lease lost while running; another worker owns the run now');
     return;

@@ -8,6 +8,8 @@ export type ClaimedRun = {
   scheduledFor: Date;
   attempt: number;
   maxAttempts: number;
+  /** A backfill's chunk: the days this claim works on. */
+  range?: { from: string; to: string };
 };
 
 type ClaimedRow = {
@@ -24,6 +26,8 @@ type ClaimedRow = {
  * Takes up to `limit` queued runs that are due, leasing each to this worker until `lockedUntil`.
  * Cron and recovery runs of a schedule that was disabled while they waited are not run: they are
  * closed as skipped in the same statement (a manual run always runs: someone asked for it).
+ * Backfills are claimed chunk by chunk elsewhere (backfill/queries.ts); a run whose source has a
+ * backfill chunk running waits for that chunk to end, which is at most one chunk's fetch.
  */
 export async function claimQueuedRuns(
   db: Db,
@@ -35,7 +39,10 @@ export async function claimQueuedRuns(
       sql`WITH picked AS (
             SELECT r.id, (r.trigger <> 'manual' AND s.enabled IS FALSE) AS cancelled
             FROM job_runs r LEFT JOIN job_schedules s ON s.id = r.schedule_id
-            WHERE r.status = 'queued' AND r.run_after <= ${options.now}
+            WHERE r.status = 'queued' AND r.run_after <= ${options.now} AND r.trigger <> 'backfill'
+              AND NOT EXISTS (
+                SELECT 1 FROM job_runs b
+                WHERE b.user_id = r.user_id AND b.service = r.service AND b.trigger = 'backfill' AND b.status = 'running')
             ORDER BY r.run_after, r.id
             LIMIT ${options.limit}
             FOR UPDATE OF r SKIP LOCKED

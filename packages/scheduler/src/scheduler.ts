@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { claimDueSchedules } from './claim-fires.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { SyncError } from './handlers/types.ts';
 import { recordFire, recordTakenBack } from './record-fire.ts';
 import { type ClaimedRun, takeBackExpiredLeases } from './run-queries.ts';
 import { ScheduleBook } from './schedule-book.ts';
@@ -129,6 +130,11 @@ export class EnhancedScheduler {
   /** A run was queued in this process: take it now. */
   runQueued(): void {
     if (this.state === 'running') void this.worker.pump();
+  }
+
+  /** A backfill was cancelled: if this instance runs its chunk, stop the chunk now rather than at the next lease renewal. */
+  runCancelled(runId: number): void {
+    this.worker.abort(runId, new SyncError('backfill cancelled', { retryable: false, errorClass: 'cancelled' }));
   }
 
   /** Claims every due fire, then re-arms the timer. Calls made while one runs are folded into one more pass. */
@@ -284,6 +290,7 @@ export class EnhancedScheduler {
       claimsLost: this.counters.claimsLost,
       runs: { ...this.counters.runs },
       recoveries: this.counters.recoveries,
+      backfill: { ...this.counters.backfill },
       running: this.worker.running,
       concurrency: this.o.concurrency,
       lagMs: this.lag.summary(),

@@ -1,15 +1,20 @@
 import type { RunStatus, RunTrigger, Service } from '@kpi/db';
 
+/** What a fire can be: backfills are requested, never fired by a schedule. */
+export type FireTrigger = Exclude<RunTrigger, 'backfill'>;
+
 export type SchedulerStats = {
   instanceId: string;
   state: 'idle' | 'running' | 'stopping' | 'stopped';
   startedAt: string | null;
   schedulesKnown: number;
   nextWakeAt: string | null;
-  fires: Record<RunTrigger | 'skipped', number>;
+  fires: Record<FireTrigger | 'skipped', number>;
   claimsLost: number;
   runs: Record<'started' | Exclude<RunStatus, 'queued' | 'running'> | 'retried' | 'leaseExpired' | 'released', number>;
   recoveries: number;
+  /** Backfill chunks committed, the days they covered, and backfills finished, by this instance. */
+  backfill: { chunks: number; days: number; completed: number };
   running: number;
   concurrency: number;
   lagMs: { samples: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
@@ -20,6 +25,7 @@ export type SchedulerObserver = {
   fired?: (fire: { service: Service; trigger: RunTrigger; status: 'queued' | 'skipped'; lagMs: number }) => void;
   runFinished?: (run: { service: Service; status: 'succeeded' | 'failed' | 'retried'; durationMs: number }) => void;
   leaseExpired?: (count: number) => void;
+  backfillChunk?: (chunk: { service: Service; days: number; durationMs: number }) => void;
 };
 
 /** Fire lag over the most recent claims, in a fixed ring: bounded memory however long the process runs. */
@@ -46,9 +52,13 @@ export class LagWindow {
   }
 }
 
-export function emptyCounters(): Pick<SchedulerStats, 'fires' | 'runs'> & { claimsLost: number; recoveries: number } {
+export function emptyCounters(): Pick<SchedulerStats, 'fires' | 'runs' | 'backfill'> & {
+  claimsLost: number;
+  recoveries: number;
+} {
   return {
     fires: { cron: 0, manual: 0, recovery: 0, skipped: 0 },
+    backfill: { chunks: 0, days: 0, completed: 0 },
     claimsLost: 0,
     runs: { started: 0, succeeded: 0, failed: 0, skipped: 0, retried: 0, leaseExpired: 0, released: 0 },
     recoveries: 0,

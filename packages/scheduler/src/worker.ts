@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@kpi/db';
 import { abortable, ShutdownAbort } from './abortable.ts';
+import { claimBackfillChunks } from './backfill/queries.ts';
+import { recordChunk } from './backfill/record-chunk.ts';
 import type { Clock } from './clock.ts';
 import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
@@ -152,8 +154,10 @@ export class Worker {
             this.claiming = 0;
           });
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
-          if (runs.length === 0 && skipped === 0) break;
           this.take(runs);
+          // Backfill chunks get only the room the other runs left: scheduled fires go first.
+          const chunks = runs.length < limit ? await this.claimChunks() : [];
+          if (runs.length === 0 && skipped === 0 && chunks.length === 0) break;
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
@@ -162,6 +166,27 @@ export class Worker {
       this.pumping = false;
       finish();
     }
+  }
+
+  private async claimChunks(): Promise<ClaimedRun[]> {
+    const now = this.options.clock.now();
+    const limit = this.room();
+    this.claiming = limit;
+    const chunks = await claimBackfillChunks(this.options.db, {
+      now,
+      limit,
+      workerId: this.options.workerId,
+      lockedUntil: new Date(now.getTime() + this.options.leaseMs),
+    }).finally(() => {
+      this.claiming = 0;
+    });
+    this.take(chunks);
+    return chunks;
+  }
+
+  /** Aborts the handler of a run this worker holds (a backfill its user cancelled); its outcome is discarded. */
+  abort(runId: number, reason: Error): void {
+    this.active.get(runId)?.controller.abort(reason);
   }
 
   /**
@@ -193,6 +218,8 @@ export class Worker {
     active.done = this.execute(run, controller, free).finally(() => {
       this.active.delete(run.id);
       free();
+      // The outcome is written now: a backfill chunk (or a fire) that waited for this run of its source can start.
+      this.pumpSoon();
     });
     this.renewer.ensure();
   }
@@ -207,6 +234,7 @@ export class Worker {
       service: run.service,
       trigger: run.trigger,
       attempt: run.attempt,
+      ...(run.range ? { range: run.range } : {}),
     };
     log.info({ ...fields, scheduledFor: run.scheduledFor.toISOString() }, 'run claimed');
     counters.runs.started++;
@@ -233,6 +261,10 @@ export class Worker {
       }
       const durationMs = Math.round(performance.now() - startedAt);
       free();
+      if (run.range) {
+        await recordChunk(this.options, run, run.range, { durationMs, result }, { fields, log });
+        return;
+      }
       const outcome: CompletionOutcome = await this.completions.complete(
         { runId: run.id, durationMs, result, startedAt: startedAtDate },
         controller.signal,

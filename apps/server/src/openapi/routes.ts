@@ -1,5 +1,7 @@
 import {
   apiTokenJson,
+  backfillInput,
+  backfillQueuedAnswer,
   changePasswordInput,
   kpiHistoryInput,
   kpiHistoryJson,
@@ -101,6 +103,18 @@ export const ROUTES: RouteDoc[] = [
     },
   },
   {
+    method: 'post',
+    path: '/api/schedules/{service}/backfill',
+    summary: 'Queue a backfill of a range of past days (at most 366), worked in chunks of 31 days',
+    auth: true,
+    params: serviceParams,
+    body: backfillInput,
+    answers: {
+      202: { description: 'Queued', body: backfillQueuedAnswer },
+      409: { description: 'A backfill of this service is already queued or running (code BACKFILL_RUNNING, details.jobId)' },
+    },
+  },
+  {
     method: 'get',
     path: '/api/runs',
     summary: "The caller's runs, newest first",
@@ -122,6 +136,18 @@ export const ROUTES: RouteDoc[] = [
     auth: true,
     params: runIdInput,
     answers: { 200: ok('The run', runJson), 404: { description: 'No such run of the caller' } },
+  },
+  {
+    method: 'post',
+    path: '/api/runs/{id}/cancel',
+    summary: "Cancel one of the caller's queued or running backfills (it ends failed, error_class cancelled)",
+    auth: true,
+    params: runIdInput,
+    answers: {
+      200: ok('The cancelled run', runJson),
+      404: { description: 'No such run of the caller' },
+      409: { description: 'The run is not a queued or running backfill' },
+    },
   },
   {
     method: 'get',

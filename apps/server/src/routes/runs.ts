@@ -1,5 +1,6 @@
 import {
   type ApiDeps,
+  cancelRun,
   getRun,
   kpiHistory,
   kpiHistoryInput,
@@ -25,6 +26,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const viewer = requireViewer(request);
     const { id } = runIdInput.parse(request.params);
     return { success: true, data: await getRun(deps, viewer.id, id) };
+  });
+
+  app.post('/api/runs/:id/cancel', async (request) => {
+    const viewer = requireViewer(request);
+    const { id } = runIdInput.parse(request.params);
+    return { success: true, data: await cancelRun(deps, viewer.id, id) };
   });
 
   app.get('/api/kpis', async (request) => ({ success: true, data: await latestKpis(deps, requireViewer(request).id) }));

@@ -3,6 +3,7 @@ import {
   AppError,
   listSchedules,
   previewSchedule,
+  requestBackfill,
   runSchedule,
   type Service,
   scheduleUpdateInput,
@@ -57,6 +58,18 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ApiDeps): voi
       success: true,
       message: `${service} sync job enqueued for user ${viewer.id}`,
       data: { jobId: run.jobId, service: run.service, userId: run.userId },
+    };
+  });
+
+  app.post('/api/schedules/:service/backfill', async (request, reply) => {
+    const viewer = requireViewer(request);
+    const service = parseService((request.params as { service: string }).service);
+    const data = await requestBackfill(deps, viewer.id, service, request.body ?? {});
+    reply.status(202);
+    return {
+      success: true,
+      message: `${service} backfill of ${data.days} days (${data.from} to ${data.to}) enqueued for user ${viewer.id}`,
+      data,
     };
   });
 }

@@ -8,6 +8,7 @@ export type Viewer = NonNullable<Outputs['auth']['me']>;
 export type Schedule = Outputs['schedules']['list'][number];
 export type ScheduleChanges = Omit<Inputs['schedules']['update'], 'service'>;
 export type RunRequested = Outputs['schedules']['run'];
+export type BackfillQueued = Outputs['schedules']['backfill'];
 export type Run = Outputs['runs']['list']['items'][number];
 export type RunStatus = Run['status'];
 export type RunsListInput = Inputs['runs']['list'];

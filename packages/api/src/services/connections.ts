@@ -3,6 +3,7 @@ import { credentialKindsOf, providerOf } from '@kpi/sources';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/connections.ts';
+import { queueFirstConnectBackfill } from './backfill.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
 
@@ -69,6 +70,7 @@ export async function saveConnection(
 ): Promise<ConnectionJson> {
   const port = connectorsOf(deps);
   const settings = conversionActionTypes ? { conversionActionTypes } : {};
+  let backfillRunId: number | null = null;
   const row = await withTenant(deps.db, userId, async (tx) => {
     if (!credential) {
       const [updated] = await tx
@@ -94,6 +96,7 @@ export async function saveConnection(
       tokenExpiresAt: credential.tokenExpiresAt,
       updatedAt: sql`now()`,
     };
+    const [existing] = await tx.select({ id: connections.id }).from(connections).where(eq(connections.service, service));
     const [saved] = await tx
       .insert(connections)
       .values({ userId, service, ...values, settings })
@@ -102,8 +105,11 @@ export async function saveConnection(
         set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
       })
       .returning(tenantConnectionColumns);
+    // A source's first connection fetches its recent history too, not only the days from now on.
+    if (!existing) backfillRunId = await queueFirstConnectBackfill(tx, deps, userId, service);
     return saved;
   });
+  if (backfillRunId !== null) deps.events?.runQueued?.(backfillRunId);
   deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
   return toJson(deps, service, row);
 }

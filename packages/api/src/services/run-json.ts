@@ -35,5 +35,7 @@ export function toRunJson(row: JobRun): RunJson {
     result: row.result ?? null,
     ...daysOf(row.result),
     created_at: row.createdAt.toISOString(),
+    progress: row.trigger === 'backfill' ? { done: row.progressDone ?? 0, total: row.progressTotal ?? 0 } : null,
+    range: row.rangeFrom && row.rangeTo ? { from: row.rangeFrom, to: row.rangeTo } : null,
   };
 }

@@ -43,14 +43,16 @@ export async function runSchedule(deps: ApiDeps, userId: number, service: Servic
         tx,
         sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, max_attempts, run_after)
             VALUES (${userId}, ${service}, 'manual', ${now}, 'queued', ${deps.settings.maxAttempts}, ${now})
-            ON CONFLICT (user_id, service) WHERE status IN ('queued', 'running') DO NOTHING
+            ON CONFLICT (user_id, service) WHERE status IN ('queued', 'running') AND trigger <> 'backfill' DO NOTHING
             RETURNING id`,
       );
       if (inserted[0]) return { created: true as const, runId: Number(inserted[0].id) };
       const [active] = await tx
         .select({ id: jobRuns.id, status: jobRuns.status })
         .from(jobRuns)
-        .where(sql`${jobRuns.service} = ${service} AND ${jobRuns.status} IN ('queued', 'running')`);
+        .where(
+          sql`${jobRuns.service} = ${service} AND ${jobRuns.status} IN ('queued', 'running') AND ${jobRuns.trigger} <> 'backfill'`,
+        );
       if (active) return { created: false as const, runId: active.id, status: active.status };
     }
     throw new AppError('CONFLICT', `${service} sync job could not be queued, try again`);

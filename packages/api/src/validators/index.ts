@@ -2,6 +2,7 @@
 export * from './account.ts';
 export * from './answers/index.ts';
 export * from './kpis.ts';
+export * from './backfill.ts';
 export * from './oauth-outcome.ts';
 export * from './runs.ts';
 export * from './schedule.ts';

@@ -1,11 +1,12 @@
-import { bigint, integer, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, date, integer, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { jobSchedules } from './job-schedules.ts';
 import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_TRIGGERS = ['cron', 'manual', 'recovery'] as const;
+export const RUN_TRIGGERS = ['cron', 'manual', 'recovery', 'backfill'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const jobRuns = pgTable(
@@ -31,6 +32,14 @@ export const jobRuns = pgTable(
     error: text('error'),
     errorClass: varchar('error_class', { length: 100 }),
     result: jsonb('result'),
+    // A backfill's inclusive range of report days, its days done of total, and the last day done.
+    rangeFrom: date('range_from', { mode: 'string' }),
+    rangeTo: date('range_to', { mode: 'string' }),
+    progressDone: integer('progress_done'),
+    progressTotal: integer('progress_total'),
+    checkpoint: date('checkpoint', { mode: 'string' }),
+    // Drawn from job_runs_chunk_turn_seq at each chunk claim: the round robin between users' backfills.
+    chunkTurn: bigint('chunk_turn', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

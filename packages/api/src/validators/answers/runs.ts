@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RUN_STATUSES } from '../runs.ts';
 import { isoTimestamp, nullableTimestamp, serviceJson } from './common.ts';
 
-export const RUN_TRIGGERS = ['cron', 'manual', 'recovery'] as const;
+export const RUN_TRIGGERS = ['cron', 'manual', 'recovery', 'backfill'] as const;
 
 export const runJson = z.strictObject({
   id: z.number().int(),
@@ -26,6 +26,10 @@ export const runJson = z.strictObject({
   /** How many of those days were new or had changed figures; null before it finished. */
   days_changed: z.number().int().nullable(),
   created_at: isoTimestamp,
+  /** A backfill's days done of total; null for other runs. */
+  progress: z.strictObject({ done: z.number().int().min(0), total: z.number().int().min(0) }).nullable(),
+  /** The inclusive report days the run covers; null when it did not say. */
+  range: z.strictObject({ from: z.iso.date(), to: z.iso.date() }).nullable(),
 });
 export type RunJson = z.infer<typeof runJson>;
 

@@ -1,0 +1,141 @@
+import { BACKFILL_MAX_DAYS, backfillInput } from '@kpi/api/validators';
+import { type FormEvent, useId, useState } from 'react';
+import type { BackfillQueued, Run } from '../../lib/api-types.ts';
+import { describeError } from '../../lib/errors.ts';
+import { type Service, serviceLabel } from '../../lib/services.ts';
+import { trpc } from '../../lib/trpc.ts';
+
+const ACTIVE = new Set(['queued', 'running']);
+const DAY_MS = 86_400_000;
+
+/** A local calendar date `daysAgo` days before `now`, as an `<input type="date">` value. */
+function localDate(now: Date, daysAgo: number): string {
+  const day = new Date(now.getTime() - daysAgo * DAY_MS);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+}
+
+function runIdOf(jobId: unknown): number | null {
+  const match = typeof jobId === 'string' ? /^job-(\d+)$/.exec(jobId) : null;
+  return match ? Number(match[1]) : null;
+}
+
+type Props = {
+  service: Service;
+  /** Queues the backfill (`useBackfill().backfill`). */
+  onBackfill: (range: { service: Service; from: string; to: string }) => Promise<BackfillQueued>;
+  /** Cancels a backfill by run id (`useBackfill().cancel`). */
+  onCancel: (id: number) => Promise<Run>;
+  /** Fixes "today" for the default range (tests). */
+  now?: Date;
+};
+
+/**
+ * Backfills a range of past days for one source: a date range and a submit; while the backfill runs,
+ * a progress bar of the days done of total and a cancel button. A backfill already active for the
+ * source (the server's 409) is followed instead.
+ */
+export function BackfillForm({ service, onBackfill, onCancel, now = new Date() }: Props) {
+  const utils = trpc.useUtils();
+  const ids = useId();
+  const [from, setFrom] = useState(() => localDate(now, 30));
+  const [to, setTo] = useState(() => localDate(now, 1));
+  const [runId, setRunId] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [queuing, setQueuing] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+
+  const run = trpc.runs.byId.useQuery(
+    { id: runId ?? 0 },
+    {
+      enabled: runId !== null,
+      refetchInterval: (query) => (query.state.data && !ACTIVE.has(query.state.data.status) ? false : 1000),
+    },
+  );
+  const status = run.data?.status;
+  const active = runId !== null && (status === undefined || ACTIVE.has(status));
+  const progress = run.data?.progress ?? null;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    const checked = backfillInput.safeParse({ from, to });
+    if (!checked.success) {
+      setError(checked.error.issues[0]?.message ?? 'Check the dates');
+      return;
+    }
+    setQueuing(true);
+    try {
+      const queued = await onBackfill({ service, ...checked.data });
+      setRunId(runIdOf(queued.jobId));
+    } catch (failure) {
+      const info = describeError(failure);
+      const existing = info.appCode === 'BACKFILL_RUNNING' ? runIdOf(info.details?.jobId) : null;
+      if (existing !== null) setRunId(existing);
+      setError(info.message);
+    } finally {
+      setQueuing(false);
+    }
+  }
+
+  async function stop() {
+    if (runId === null) return;
+    setError(null);
+    setCancelling(true);
+    try {
+      utils.runs.byId.setData({ id: runId }, await onCancel(runId));
+    } catch (failure) {
+      setError(describeError(failure).message);
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  return (
+    <form className="backfill-form" aria-labelledby={`${ids}-title`} onSubmit={(event) => void submit(event)} noValidate>
+      <h3 id={`${ids}-title`}>Backfill {serviceLabel(service)}</h3>
+      <p className="hint">Fetches past days again, up to {BACKFILL_MAX_DAYS} at a time, a month per request.</p>
+      <div className="field-row">
+        <label htmlFor={`${ids}-from`}>From</label>
+        <input id={`${ids}-from`} type="date" value={from} max={to} onChange={(event) => setFrom(event.target.value)} />
+        <label htmlFor={`${ids}-to`}>To</label>
+        <input id={`${ids}-to`} type="date" value={to} min={from} onChange={(event) => setTo(event.target.value)} />
+        <button type="submit" disabled={queuing || active}>
+          {queuing ? 'Queuing…' : 'Backfill'}
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {runId !== null && (
+        <div className="backfill-status" aria-live="polite">
+          <span className={`badge badge-${status ?? 'queued'}`}>
+            {status === 'failed' && run.data?.error_class === 'cancelled' ? 'cancelled' : (status ?? 'queued')}
+          </span>
+          {progress && (
+            <>
+              <progress
+                aria-label={`${serviceLabel(service)} backfill progress`}
+                value={progress.done}
+                max={Math.max(progress.total, 1)}
+              />
+              <span>
+                {progress.done} of {progress.total} days
+              </span>
+            </>
+          )}
+          {status === 'failed' && run.data?.error_class !== 'cancelled' && run.data?.error && (
+            <span className="field-error"> {run.data.error}</span>
+          )}
+          {active && (
+            <button type="button" className="button-secondary" onClick={() => void stop()} disabled={cancelling}>
+              {cancelling ? 'Cancelling…' : 'Cancel backfill'}
+            </button>
+          )}
+        </div>
+      )}
+    </form>
+  );
+}
