@@ -109,6 +109,7 @@ const envSchema = z.object({
   RUN_NOW_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RUN_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   // The backfill a source's first connection queues: the last N finished days (a backfill's limit is 366).
+  // A connection's coverage (the days that must be synced or shown missing) starts as far back.
   BACKFILL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   TRUST_PROXY: trustProxy.default(false),
   ADMIN_EMAIL: z.string().optional(),
@@ -143,8 +144,6 @@ const envSchema = z.object({
     .default('2026-07'),
   SHEETS_BASE_URL: url.default('https://sheets.googleapis.com'),
   CONNECTOR_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
-  // A connection's coverage starts this many days before the day it was saved.
-  BACKFILL_DAYS: z.coerce.number().int().min(0).max(366).default(30),
   GOOGLE_CLIENT_ID: optionalText,
   GOOGLE_CLIENT_SECRET: optionalText,
   META_APP_ID: optionalText,

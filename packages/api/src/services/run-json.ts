@@ -7,11 +7,15 @@ export type { RunJson };
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The fetched range and the changed-day count a connector recorded in its result, when it did. */
-function daysOf(result: unknown): Pick<RunJson, 'range' | 'days_changed'> {
-  const recorded = (result ?? {}) as { range?: { from?: unknown; to?: unknown }; days_changed?: unknown };
+/**
+ * A backfill's range (stored on the row), else the fetched range a connector recorded in its result, and the
+ * changed-day count it recorded.
+ */
+function daysOf(row: JobRun): Pick<RunJson, 'range' | 'days_changed'> {
+  const recorded = (row.result ?? {}) as { range?: { from?: unknown; to?: unknown }; days_changed?: unknown };
   const { from, to } = recorded.range ?? {};
-  const range = typeof from === 'string' && typeof to === 'string' && DATE.test(from) && DATE.test(to) ? { from, to } : null;
+  const fetched = typeof from === 'string' && typeof to === 'string' && DATE.test(from) && DATE.test(to) ? { from, to } : null;
+  const range = row.rangeFrom && row.rangeTo ? { from: row.rangeFrom, to: row.rangeTo } : fetched;
   const changed = recorded.days_changed;
   return { range, days_changed: typeof changed === 'number' && Number.isInteger(changed) ? changed : null };
 }
@@ -33,9 +37,8 @@ export function toRunJson(row: JobRun): RunJson {
     error: row.error,
     error_class: row.errorClass,
     result: row.result ?? null,
-    ...daysOf(row.result),
+    ...daysOf(row),
     created_at: row.createdAt.toISOString(),
     progress: row.trigger === 'backfill' ? { done: row.progressDone ?? 0, total: row.progressTotal ?? 0 } : null,
-    range: row.rangeFrom && row.rangeTo ? { from: row.rangeFrom, to: row.rangeTo } : null,
   };
 }

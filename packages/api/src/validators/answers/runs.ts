@@ -21,15 +21,16 @@ export const runJson = z.strictObject({
   error_class: z.string().nullable(),
   /** What the connector reported; null until the run finished. */
   result: z.unknown(),
-  /** The source days the run fetched (both ends included); null before it finished or when it fetched none. */
+  /**
+   * The source days the run covers (both ends included): a backfill's whole range from the start, another
+   * run's fetched days once it finished; null when it fetched none.
+   */
   range: z.strictObject({ from: z.iso.date(), to: z.iso.date() }).nullable(),
   /** How many of those days were new or had changed figures; null before it finished. */
   days_changed: z.number().int().nullable(),
   created_at: isoTimestamp,
   /** A backfill's days done of total; null for other runs. */
   progress: z.strictObject({ done: z.number().int().min(0), total: z.number().int().min(0) }).nullable(),
-  /** The inclusive report days the run covers; null when it did not say. */
-  range: z.strictObject({ from: z.iso.date(), to: z.iso.date() }).nullable(),
 });
 export type RunJson = z.infer<typeof runJson>;
 
