@@ -1,4 +1,6 @@
 import { ConnectorError } from './errors.ts';
+import type { ProviderGate } from './provider-gate.ts';
+import { DEFAULT_PROVIDER_LIMITS, type ProviderLimits } from './provider-slots.ts';
 
 /** Where each API lives and which app credentials the operator configured (all from apps/server config). */
 export type ConnectorSettings = {
@@ -16,6 +18,10 @@ export type ConnectorSettings = {
   shopify?: { clientId: string; clientSecret: string };
   /** Per HTTP request. */
   requestTimeoutMs: number;
+  /** Concurrent calls per provider across all instances (META_/GOOGLE_/SHOPIFY_MAX_CONCURRENCY). */
+  providerLimits: ProviderLimits;
+  /** Slots and quota pacing for the source and Sheets calls; built by the composition root, absent in client tests. */
+  gate?: ProviderGate;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
   /** Waits out a short throttle inside a run; injected in tests, a timer otherwise. */
@@ -32,6 +38,7 @@ export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {
   shopifyApiVersion: '2026-07',
   sheetsBaseUrl: 'https://sheets.googleapis.com',
   requestTimeoutMs: 30_000,
+  providerLimits: DEFAULT_PROVIDER_LIMITS,
 };
 
 /**
