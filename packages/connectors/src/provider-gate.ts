@@ -31,7 +31,7 @@ export function providerGate(options: { pacing: QuotaPacing; slots?: ProviderSlo
         // A release that fails (the database went away) leaves the slot to its lease, which frees it.
         await release?.().catch(() => undefined);
       }
-      if (budget.quota) pacing.hold(budget.quota(response));
+      if (budget.quota) pacing.hold(budget.quota(response, pacing.now()));
       return response;
     },
     prepare: async () => {

@@ -39,7 +39,8 @@ export type QuotaPacingOptions = {
  */
 export class QuotaPacing {
   private readonly notBefore = new Map<string, number>();
-  private readonly now: () => number;
+  /** The clock the waits are measured on (injected in tests). */
+  readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: QuotaPacingOptions & { sleep: (ms: number, signal?: AbortSignal) => Promise<void> }) {

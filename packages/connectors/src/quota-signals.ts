@@ -6,7 +6,12 @@ import { paceForUsage, type QuotaHint } from './quota-pacing.ts';
  * How one HTTP call draws on the budgets: the provider's slot it holds, the quota keys it waits on, and
  * how its answer updates them. Built by each client for its call; see provider-gate.ts.
  */
-export type BudgetedCall = { provider: Provider; keys: string[]; quota?: (response: HttpResponse) => QuotaHint[] };
+export type BudgetedCall = {
+  provider: Provider;
+  keys: string[];
+  /** What the answer says about the quotas; `now` is the pacing's clock (epoch ms). */
+  quota?: (response: HttpResponse, now: number) => QuotaHint[];
+};
 
 type Usage = { call_count?: unknown; total_cputime?: unknown; total_time?: unknown; estimated_time_to_regain_access?: unknown };
 
@@ -57,12 +62,12 @@ type PropertyQuota = Record<string, QuotaStatus | undefined>;
  * of the property's token and request quotas. A quota used up entirely waits until it resets: the
  * daily one at midnight Pacific time, the hourly ones at the next hour.
  */
-export function ga4Budget(propertyId: string, now: () => number = Date.now): BudgetedCall {
+export function ga4Budget(propertyId: string): BudgetedCall {
   const key = `ga4:${propertyId}`;
   return {
     provider: 'google',
     keys: [key],
-    quota: ({ body }) => {
+    quota: ({ body }, now) => {
       const quota = (body as { propertyQuota?: PropertyQuota } | undefined)?.propertyQuota;
       if (!quota || typeof quota !== 'object') return [];
       let waitMs = 0;
@@ -72,7 +77,7 @@ export function ga4Budget(propertyId: string, now: () => number = Date.now): Bud
         if (!Number.isFinite(remaining) || consumed + remaining <= 0) continue;
         // A concurrent-request quota frees itself as requests end; the slot cap is what bounds it.
         if (name === 'concurrentRequests') continue;
-        const reset = remaining <= 0 ? untilReset(name, now()) : 0;
+        const reset = remaining <= 0 ? untilReset(name, now) : 0;
         waitMs = Math.max(waitMs, reset, paceForUsage((consumed / (consumed + remaining)) * 100));
       }
       return [{ key, waitMs }];
