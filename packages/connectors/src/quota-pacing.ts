@@ -1,7 +1,11 @@
 import { ConnectorError } from './errors.ts';
 
-/** A source's word on one of its quotas: wait this long before the next call that draws on `key`. */
-export type QuotaHint = { key: string; waitMs: number };
+/**
+ * A source's word on one of its quotas: wait this long before the next call that draws on `key`. A
+ * `paced` hint (usage near the limit) also spaces every further call by the wait until a later answer
+ * says otherwise; an unpaced one (the source said when it will answer again) is one wait for all.
+ */
+export type QuotaHint = { key: string; waitMs: number; paced?: boolean };
 
 /**
  * Usage at which we start slowing down, and the wait at full usage: between the two the wait grows in
@@ -34,11 +38,12 @@ export type QuotaPacingOptions = {
 
 /**
  * What the sources said about their quotas, per quota key (`meta:app`, `meta:<account>`, `ga4:<property>`,
- * `shopify:<shop>`), shared by every run in this process: a call waits until the latest "not before"
- * of the keys it draws on.
+ * `shopify:<shop>`), shared by every run in this process. A call waits until the latest "not before" of
+ * the keys it draws on. A paced key also spaces its callers: each call that goes moves "not before" on
+ * by the pace, so callers waiting together leave one pace apart instead of all at once when the wait ends.
  */
 export class QuotaPacing {
-  private readonly notBefore = new Map<string, number>();
+  private readonly state = new Map<string, { at: number; paceMs: number }>();
   /** The clock the waits are measured on (injected in tests). */
   readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -50,26 +55,28 @@ export class QuotaPacing {
 
   hold(hints: QuotaHint[]): void {
     const now = this.now();
-    if (this.notBefore.size > PRUNE_AT) {
-      for (const [key, at] of this.notBefore) if (at <= now) this.notBefore.delete(key);
+    if (this.state.size > PRUNE_AT) {
+      for (const [key, entry] of this.state) if (entry.at <= now && entry.paceMs === 0) this.state.delete(key);
     }
     for (const hint of hints) {
-      if (!(hint.waitMs > 0)) continue;
-      const at = now + hint.waitMs;
-      if (at > (this.notBefore.get(hint.key) ?? 0)) this.notBefore.set(hint.key, at);
+      const wait = hint.waitMs > 0 ? hint.waitMs : 0;
+      const entry = this.state.get(hint.key) ?? { at: 0, paceMs: 0 };
+      // A paced figure replaces the pace (a usage back under the threshold ends it); a wait only adds.
+      if (hint.paced) entry.paceMs = wait;
+      if (wait > 0) entry.at = Math.max(entry.at, now + wait);
+      if (entry.at > now || entry.paceMs > 0) this.state.set(hint.key, entry);
     }
   }
 
   /** How long a call drawing on `keys` must still wait (0 when it may go now). */
   waitFor(keys: readonly string[]): number {
     const now = this.now();
-    return Math.max(0, ...keys.map((key) => (this.notBefore.get(key) ?? 0) - now));
+    return Math.max(0, ...keys.map((key) => (this.state.get(key)?.at ?? 0) - now));
   }
 
   /** Waits until the keys' quotas allow the next call, ended early by the run's signal. */
   async before(provider: string, keys: readonly string[], signal?: AbortSignal): Promise<void> {
     const wait = this.waitFor(keys);
-    if (wait <= 0) return;
     if (wait > IN_RUN_QUOTA_WAIT_MAX_MS) {
       throw new ConnectorError(
         `The ${provider} quota needs a pause of ${Math.ceil(wait / 1000)}s before the next call; the run is retried then`,
@@ -78,6 +85,11 @@ export class QuotaPacing {
         wait,
       );
     }
-    await this.sleep(wait, signal);
+    const goesAt = this.now() + wait;
+    for (const key of keys) {
+      const entry = this.state.get(key);
+      if (entry && entry.paceMs > 0) entry.at = Math.max(entry.at, goesAt) + entry.paceMs;
+    }
+    if (wait > 0) await this.sleep(wait, signal);
   }
 }

@@ -40,13 +40,13 @@ export function metaBudget(accountId: string): BudgetedCall {
     quota: ({ headers }) => {
       const hints: QuotaHint[] = [];
       const app = parseHeader<Usage>(headers, 'x-app-usage');
-      if (app && typeof app === 'object') hints.push({ key: 'meta:app', waitMs: paceForUsage(percentOf(app)) });
+      if (app && typeof app === 'object') hints.push({ key: 'meta:app', waitMs: paceForUsage(percentOf(app)), paced: true });
       const business = parseHeader<Record<string, Usage[]>>(headers, 'x-business-use-case-usage');
       for (const [id, entries] of Object.entries(business ?? {})) {
         for (const entry of Array.isArray(entries) ? entries : []) {
           const regainMinutes = Number(entry.estimated_time_to_regain_access) || 0;
-          const waitMs = regainMinutes > 0 ? regainMinutes * 60_000 : paceForUsage(percentOf(entry));
-          hints.push({ key: `meta:${id}`, waitMs });
+          hints.push({ key: `meta:${id}`, waitMs: paceForUsage(percentOf(entry)), paced: true });
+          if (regainMinutes > 0) hints.push({ key: `meta:${id}`, waitMs: regainMinutes * 60_000 });
         }
       }
       return hints;
@@ -70,17 +70,21 @@ export function ga4Budget(propertyId: string): BudgetedCall {
     quota: ({ body }, now) => {
       const quota = (body as { propertyQuota?: PropertyQuota } | undefined)?.propertyQuota;
       if (!quota || typeof quota !== 'object') return [];
-      let waitMs = 0;
+      let paceMs = 0;
+      let resetMs = 0;
       for (const [name, status] of Object.entries(quota)) {
         const consumed = Number(status?.consumed) || 0;
         const remaining = Number(status?.remaining);
         if (!Number.isFinite(remaining) || consumed + remaining <= 0) continue;
         // A concurrent-request quota frees itself as requests end; the slot cap is what bounds it.
         if (name === 'concurrentRequests') continue;
-        const reset = remaining <= 0 ? untilReset(name, now) : 0;
-        waitMs = Math.max(waitMs, reset, paceForUsage((consumed / (consumed + remaining)) * 100));
+        if (remaining <= 0) resetMs = Math.max(resetMs, untilReset(name, now));
+        paceMs = Math.max(paceMs, paceForUsage((consumed / (consumed + remaining)) * 100));
       }
-      return [{ key, waitMs }];
+      return [
+        { key, waitMs: paceMs, paced: true },
+        { key, waitMs: resetMs },
+      ];
     },
   };
 }
@@ -115,7 +119,7 @@ type Cost = {
 /**
  * Shopify's leaky bucket is in every answer (`extensions.cost`): the next query waits until the bucket
  * holds what the last one asked for, (requested - currentlyAvailable) / restoreRate seconds, instead of
- * being THROTTLED for it.
+ * being THROTTLED for it; while it is short, queries of the shop go that far apart.
  */
 export function shopifyBudget(shop: string): BudgetedCall {
   const key = `shopify:${shop}`;
@@ -127,8 +131,9 @@ export function shopifyBudget(shop: string): BudgetedCall {
       const requested = Number(cost?.requestedQueryCost) || 0;
       const available = Number(cost?.throttleStatus?.currentlyAvailable);
       const rate = Number(cost?.throttleStatus?.restoreRate) || 0;
-      if (!cost || !Number.isFinite(available) || rate <= 0 || requested <= available) return [];
-      return [{ key, waitMs: Math.ceil(((requested - available) / rate) * 1000) }];
+      if (!cost || !Number.isFinite(available) || rate <= 0) return [];
+      // Short of points, this shop's queries go the deficit's refill time apart; a full enough bucket ends that.
+      return [{ key, waitMs: requested > available ? Math.ceil(((requested - available) / rate) * 1000) : 0, paced: true }];
     },
   };
 }

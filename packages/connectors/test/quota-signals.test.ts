@@ -71,6 +71,16 @@ describe('quota signals', () => {
       expect(pauses.map((pause) => pause.ms)).toEqual([36_000, 36_000]);
     });
 
+    it('callers waiting together on a paced quota leave one pace apart, not all at once', async () => {
+      fakes.meta.usage = { app: { call_count: 90, total_cputime: 20, total_time: 35 } };
+      await insights();
+      const start = now;
+      await Promise.all([insights('1'), insights('2'), insights('3')]);
+      // The fake clock moves on by each pause: the three calls went 36 s apart.
+      const wokeAt = pauses.reduce<number[]>((times, pause) => [...times, (times.at(-1) ?? start) + pause.ms], []);
+      expect(wokeAt.map((at) => at - start)).toEqual([36_000, 72_000, 108_000]);
+    });
+
     it('below 75 % nothing waits', async () => {
       fakes.meta.usage = {
         app: { call_count: 50, total_cputime: 74, total_time: 10 },
