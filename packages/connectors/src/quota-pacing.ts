@@ -59,7 +59,7 @@ export class QuotaPacing {
       for (const [key, entry] of this.state) if (entry.at <= now && entry.paceMs === 0) this.state.delete(key);
     }
     for (const hint of hints) {
-      const wait = hint.waitMs > 0 ? hint.waitMs : 0;
+      const wait = Number.isFinite(hint.waitMs) ? Math.max(hint.waitMs, 0) : 0;
       const entry = this.state.get(hint.key) ?? { at: 0, paceMs: 0 };
       // A paced figure replaces the pace (a usage back under the threshold ends it); a wait only adds.
       if (hint.paced) entry.paceMs = wait;
