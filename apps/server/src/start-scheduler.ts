@@ -22,7 +22,8 @@ export async function openConnectors(config: Config, log: Logger, database: Data
   } else {
     log.warn({ event: 'secrets-key-missing' }, 'SECRETS_KEY is not set: users cannot save connector credentials');
   }
-  const settings = { ...config.connectors, gate: deploymentGate(database.db, config.connectors) };
+  const gate = deploymentGate(database.db, config.connectors, { listen: database.listen.bind(database) });
+  const settings = { ...config.connectors, gate };
   // Without the schema yet (it may come later), the slots are created on each provider's first call.
   await settings.gate
     .prepare()

@@ -1,4 +1,4 @@
-import type { Db } from '@kpi/db';
+import type { Database, Db } from '@kpi/db';
 import { type HttpResponse, pause } from './http.ts';
 import { type ProviderSlots, providerSlots } from './provider-slots.ts';
 import { QuotaPacing } from './quota-pacing.ts';
@@ -50,12 +50,16 @@ const LEASE_MARGIN_MS = 30_000;
  * of this process's runs. A slot's lease is the request timeout plus a margin, so a live holder never
  * loses its slot (the request ends first) and a dead one's slot is free again within a minute or so.
  */
-export function deploymentGate(db: Db, settings: ConnectorSettings, options: { instance?: string } = {}): ProviderGate {
+export function deploymentGate(
+  db: Db,
+  settings: ConnectorSettings,
+  options: { instance?: string; listen?: Database['listen'] } = {},
+): ProviderGate {
   const slots = providerSlots(db, {
     limits: settings.providerLimits,
     leaseMs: settings.requestTimeoutMs + LEASE_MARGIN_MS,
     waitMs: SLOT_WAIT_MS,
-    ...(options.instance ? { instance: options.instance } : {}),
+    ...options,
   });
   return providerGate({ pacing: new QuotaPacing({ sleep: settings.sleep ?? pause }), slots });
 }

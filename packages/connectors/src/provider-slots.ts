@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Db, queryRows, sql, withService } from '@kpi/db';
+import { type Database, type Db, queryRows, sql, withService } from '@kpi/db';
 import { ConnectorError } from './errors.ts';
 
 /** One app per provider and deployment: GA4 and Sheets share the Google Cloud project's quotas. */
@@ -18,7 +18,11 @@ export type SlotOptions = {
   waitMs: number;
   /** Recorded on the slot, for an operator looking at who holds what. */
   instance?: string;
+  /** LISTEN/NOTIFY: a release in any instance wakes this one's waiters at once instead of at their next poll. */
+  listen?: Database['listen'];
 };
+
+const RELEASED_CHANNEL = 'provider_slot_released';
 
 export type Release = () => Promise<void>;
 export type ProviderSlots = {
@@ -29,7 +33,8 @@ export type ProviderSlots = {
 };
 
 // A waiter that found no slot polls again after this long, doubling up to the maximum; a release in this
-// process wakes it at once. Releases by other instances are seen by the next poll.
+// process (or, with `listen`, in any) wakes it at once. The poll covers lost notifications and leases
+// that ran out.
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 50;
 
@@ -65,17 +70,30 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
       if (released) return;
       released = true;
       try {
-        await withService(db, (tx) =>
-          tx.execute(sql`UPDATE provider_slots SET holder = NULL, instance = NULL, lease_until = NULL, acquired_at = NULL
-                         WHERE provider = ${provider} AND slot = ${slot} AND holder = ${holder}`),
-        );
+        await withService(db, async (tx) => {
+          await tx.execute(sql`UPDATE provider_slots SET holder = NULL, instance = NULL, lease_until = NULL, acquired_at = NULL
+                               WHERE provider = ${provider} AND slot = ${slot} AND holder = ${holder}`);
+          if (options.listen) await tx.execute(sql`SELECT pg_notify(${RELEASED_CHANNEL}, ${provider})`);
+        });
       } finally {
         wakers.get(provider)?.();
       }
     };
   };
 
+  let listening: Promise<unknown> | undefined;
+  const listen = () => {
+    if (!options.listen || listening) return;
+    listening = options
+      .listen(RELEASED_CHANNEL, (payload) => wakers.get(payload as Provider)?.())
+      .catch(() => {
+        // Polling alone still finds every free slot; the next acquire tries to listen again.
+        listening = undefined;
+      });
+  };
+
   const tryAcquire = async (provider: Provider): Promise<Release | undefined> => {
+    listen();
     await prepare(provider);
     const holder = randomUUID();
     const rows = await withService(db, (tx) =>

@@ -47,7 +47,7 @@ describe.each(BACKENDS)('the Meta concurrency cap on %s', (backend) => {
       requestTimeoutMs: 10_000,
       providerLimits: { meta: CAP, google: CAP, shopify: CAP },
     };
-    const settings = { ...base, gate: deploymentGate(db.db, base, { instance: name }) };
+    const settings = { ...base, gate: deploymentGate(db.db, base, { instance: name, listen: db.listen.bind(db) }) };
     const scheduler = new EnhancedScheduler({
       db: db.db,
       log: silent,
