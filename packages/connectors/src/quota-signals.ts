@@ -31,7 +31,8 @@ function parseHeader<T>(headers: Headers, name: string): T | undefined {
 /**
  * Meta sends its usage on every answer, as percentages of the budget used over the last hour:
  * `x-app-usage` for the app (all our users together) and `x-business-use-case-usage` per ad account or
- * business, whose `estimated_time_to_regain_access` (minutes) says how long a blocked one waits.
+ * business, whose `estimated_time_to_regain_access` (minutes) says how long a blocked one waits;
+ * `x-ad-account-usage` (`acc_id_util_pct`, `reset_time_duration` in seconds) where Graph still sends it.
  */
 export function metaBudget(accountId: string): BudgetedCall {
   return {
@@ -48,6 +49,14 @@ export function metaBudget(accountId: string): BudgetedCall {
           hints.push({ key: `meta:${id}`, waitMs: paceForUsage(percentOf(entry)), paced: true });
           if (regainMinutes > 0) hints.push({ key: `meta:${id}`, waitMs: regainMinutes * 60_000 });
         }
+      }
+      // Older Graph versions' per-account figure, still seen: a percentage, and seconds until it resets.
+      const account = parseHeader<{ acc_id_util_pct?: unknown; reset_time_duration?: unknown }>(headers, 'x-ad-account-usage');
+      if (account && typeof account === 'object') {
+        const percent = Number(account.acc_id_util_pct) || 0;
+        hints.push({ key: `meta:${accountId}`, waitMs: paceForUsage(percent), paced: true });
+        const resetSeconds = Number(account.reset_time_duration) || 0;
+        if (percent >= 100 && resetSeconds > 0) hints.push({ key: `meta:${accountId}`, waitMs: resetSeconds * 1000 });
       }
       return hints;
     },

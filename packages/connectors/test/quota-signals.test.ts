@@ -107,6 +107,13 @@ describe('quota signals', () => {
       expect(pauses).toEqual([{ ms: 120_000, requestsSeen: 2 }]);
     });
 
+    it('x-ad-account-usage at 100 % waits its reset_time_duration', async () => {
+      fakes.meta.usage = { adAccount: { acc_id_util_pct: 100, reset_time_duration: 90 } };
+      await insights();
+      await insights();
+      expect(pauses).toEqual([{ ms: 90_000, requestsSeen: 1 }]);
+    });
+
     it('a wait longer than a run should sit out fails the run as rate-limited, with the wait as its retry hint', async () => {
       fakes.meta.usage = {
         account: { call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: 10 },

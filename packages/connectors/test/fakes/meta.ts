@@ -37,7 +37,12 @@ export class FakeMeta {
    * Usage Meta reports on every answer, in percent of the hour's budget: `x-app-usage` for the app and
    * `x-business-use-case-usage` for the ad account (with `estimated_time_to_regain_access` in minutes).
    */
-  usage: { app?: { call_count: number; total_cputime: number; total_time: number }; account?: AccountUsage } = {};
+  usage: {
+    app?: { call_count: number; total_cputime: number; total_time: number };
+    account?: AccountUsage;
+    /** `x-ad-account-usage`, the per-account header of older Graph versions. */
+    adAccount?: { acc_id_util_pct: number; reset_time_duration: number };
+  } = {};
 
   static async start(): Promise<FakeMeta> {
     const fake = new FakeMeta();
@@ -117,6 +122,7 @@ export class FakeMeta {
         [account]: [{ type: 'ads_insights', ads_api_access_tier: 'standard_access', ...this.usage.account }],
       });
     }
+    if (this.usage.adAccount && account) headers['x-ad-account-usage'] = JSON.stringify(this.usage.adAccount);
     return headers;
   }
 
