@@ -70,11 +70,16 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
       if (released) return;
       released = true;
       try {
-        await withService(db, async (tx) => {
-          await tx.execute(sql`UPDATE provider_slots SET holder = NULL, instance = NULL, lease_until = NULL, acquired_at = NULL
-                               WHERE provider = ${provider} AND slot = ${slot} AND holder = ${holder}`);
-          if (options.listen) await tx.execute(sql`SELECT pg_notify(${RELEASED_CHANNEL}, ${provider})`);
-        });
+        const free = sql`UPDATE provider_slots SET holder = NULL, instance = NULL, lease_until = NULL, acquired_at = NULL
+                         WHERE provider = ${provider} AND slot = ${slot} AND holder = ${holder}`;
+        // One statement either way; the notification goes out only if this release freed the slot.
+        await withService(db, (tx) =>
+          tx.execute(
+            options.listen
+              ? sql`WITH freed AS (${free} RETURNING provider) SELECT pg_notify(${RELEASED_CHANNEL}, provider) FROM freed`
+              : free,
+          ),
+        );
       } finally {
         wakers.get(provider)?.();
       }

@@ -104,6 +104,26 @@ describe.each(BACKENDS)('provider slots on %s', (backend) => {
     expect(await providerBudgets(database.db)).toEqual([{ provider: 'meta', in_use: 0, limit: 1 }]);
   });
 
+  it('with LISTEN/NOTIFY a release tells every instance, and a release that freed nothing tells none', async () => {
+    const heard: string[] = [];
+    const unlisten = await database.listen('provider_slot_released', (payload) => heard.push(payload));
+    try {
+      const listen = database.listen.bind(database);
+      const slots = providerSlots(database.db, options({ limits: limits(1), leaseMs: 300, listen }));
+      const expired = await slots.acquire('meta');
+      // Its lease runs out and another caller takes the slot: the first release then frees nothing.
+      const taken = await providerSlots(database.db, options({ limits: limits(1), listen })).acquire('meta');
+      await expired();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([]);
+      await taken();
+      for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard).toEqual(['meta']);
+    } finally {
+      await unlisten();
+    }
+  });
+
   it('creates the slots of every cap on prepare; a lower cap removes the free slots above it', async () => {
     await providerSlots(database.db, options({ limits: { meta: 5, google: 3, shopify: 2 } })).prepare();
     expect(await providerBudgets(database.db)).toEqual([
