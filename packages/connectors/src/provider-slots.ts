@@ -44,8 +44,9 @@ type Waiter = { resolve: (release: Release) => void; reject: (error: unknown) =>
  * The cap of each provider across all instances, kept in `provider_slots`: a provider with a cap of N
  * has N rows, and a call holds one for the length of its HTTP request. Taking a slot is one statement
  * (the first free row, `FOR UPDATE SKIP LOCKED`, so concurrent takers never wait on each other's row
- * locks and never get the same row). In this process the waiters of a provider queue in order and only
- * the head polls the table, so a busy instance costs the database one query per poll, not one per waiter.
+ * locks and never get the same row). In this process the waiters of a provider queue in order and one
+ * statement takes slots for as many of them as there are free slots, so a busy instance costs the
+ * database one query per poll, not one per waiter.
  */
 export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
   const instance = (options.instance ?? `${hostname()}:${process.pid}`).slice(0, 200);
@@ -97,9 +98,11 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
       });
   };
 
-  const tryAcquire = async (provider: Provider): Promise<Release | undefined> => {
+  /** Up to `count` free slots in one statement (fewer, or none, when fewer are free). */
+  const tryAcquire = async (provider: Provider, count: number): Promise<Release[]> => {
     listen();
     await prepare(provider);
+    // One holder id per taking: a release names (slot, holder), so a slot taken again since frees nothing.
     const holder = randomUUID();
     const rows = await withService(db, (tx) =>
       queryRows<{ slot: number }>(
@@ -107,17 +110,16 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
         sql`UPDATE provider_slots
             SET holder = ${holder}, instance = ${instance}, acquired_at = clock_timestamp(),
                 lease_until = clock_timestamp() + ${options.leaseMs} * interval '1 millisecond'
-            WHERE (provider, slot) = (
+            WHERE (provider, slot) IN (
               SELECT provider, slot FROM provider_slots
               WHERE provider = ${provider} AND slot <= ${options.limits[provider]}
                 AND (lease_until IS NULL OR lease_until < clock_timestamp())
-              ORDER BY slot LIMIT 1
+              ORDER BY slot LIMIT ${count}
               FOR UPDATE SKIP LOCKED)
             RETURNING slot`,
       ),
     );
-    const slot = rows[0]?.slot;
-    return slot === undefined ? undefined : release(provider, Number(slot), holder);
+    return rows.map((row) => release(provider, Number(row.slot), holder));
   };
 
   const nap = (provider: Provider, ms: number) =>
@@ -138,32 +140,35 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
     let pollMs = POLL_MIN_MS;
     try {
       while (queue.length > 0) {
-        const head = queue[0] as Waiter;
-        if (head.settled) {
-          queue.shift();
-          continue;
-        }
-        let taken: Release | undefined;
+        while (queue[0]?.settled) queue.shift();
+        // All the waiters there are (up to the cap) in one statement: taking slots one by one, one
+        // transaction each, is what would keep a busy instance's slots idle between calls.
+        const wanted = Math.min(queue.filter((waiter) => !waiter.settled).length, options.limits[provider]);
+        if (wanted === 0) continue;
+        let taken: Release[];
         try {
-          taken = await tryAcquire(provider);
+          taken = await tryAcquire(provider, wanted);
         } catch (error) {
-          queue.shift();
+          const head = queue.shift() as Waiter;
           head.settled = true;
           head.reject(error);
           continue;
         }
-        if (!taken) {
+        if (taken.length === 0) {
           await nap(provider, pollMs + Math.random() * pollMs);
           pollMs = Math.min(pollMs * 2, POLL_MAX_MS);
           continue;
         }
         pollMs = POLL_MIN_MS;
-        queue.shift();
-        // The waiter gave up (timeout or abort) while the statement ran: the slot goes straight back.
-        if (head.settled) await taken();
-        else {
-          head.settled = true;
-          head.resolve(taken);
+        for (const slot of taken) {
+          let waiter = queue.shift();
+          while (waiter?.settled) waiter = queue.shift();
+          // Waiters that gave up (timeout or abort) while the statement ran: their slots go straight back.
+          if (!waiter) await slot();
+          else {
+            waiter.settled = true;
+            waiter.resolve(slot);
+          }
         }
       }
     } finally {

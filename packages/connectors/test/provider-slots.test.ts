@@ -45,6 +45,29 @@ describe.each(BACKENDS)('provider slots on %s', (backend) => {
     ]);
   });
 
+  it('many waiters at once get the free slots in one go, first come first served, the rest wait', async () => {
+    const slots = providerSlots(database.db, options({ limits: limits(3) }));
+    const order: number[] = [];
+    const waiting = [0, 1, 2, 3, 4].map((i) =>
+      slots.acquire('meta').then((release) => {
+        order.push(i);
+        return release;
+      }),
+    );
+    const settled = await Promise.all(waiting.map((promise) => within(promise, 400)));
+    expect(settled.filter((value) => value !== 'pending')).toHaveLength(3);
+    expect(order).toEqual([0, 1, 2]);
+    expect(await providerBudgets(database.db)).toEqual([{ provider: 'meta', in_use: 3, limit: 3 }]);
+    const [first, second, third] = await Promise.all(waiting.slice(0, 3));
+    await first?.();
+    const fourth = await waiting[3];
+    expect(order).toEqual([0, 1, 2, 3]);
+    // Nothing may be left waiting into the next test.
+    await second?.();
+    await (await waiting[4])?.();
+    await Promise.all([third?.(), fourth?.()]);
+  });
+
   it('two instances on one database share the cap: slots are rows, not counters in memory', async () => {
     const a = providerSlots(database.db, options({ instance: 'a' }));
     const b = providerSlots(database.db, options({ instance: 'b' }));
