@@ -32,8 +32,10 @@ export const IN_RUN_QUOTA_WAIT_MAX_MS = 5 * 60_000;
 const PRUNE_AT = 10_000;
 
 export type QuotaPacingOptions = {
+  /** Epoch milliseconds; Date.now unless a test injects its clock. */
   now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A pause the run's signal ends early. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 };
 
 /**
@@ -43,12 +45,16 @@ export type QuotaPacingOptions = {
  * by the pace, so callers waiting together leave one pace apart instead of all at once when the wait ends.
  */
 export class QuotaPacing {
-  private readonly state = new Map<string, { at: number; paceMs: number }>();
+  /**
+   * Per key: `until`, the end of a wait the source asked for; `paceMs`, the pause its last usage figure
+   * asks between calls; `paced`, when the next paced call may go (moved on by each call that goes).
+   */
+  private readonly state = new Map<string, { until: number; paceMs: number; paced: number }>();
   /** The clock the waits are measured on (injected in tests). */
   readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  constructor(options: QuotaPacingOptions & { sleep: (ms: number, signal?: AbortSignal) => Promise<void> }) {
+  constructor(options: QuotaPacingOptions) {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep;
   }
@@ -56,22 +62,33 @@ export class QuotaPacing {
   hold(hints: QuotaHint[]): void {
     const now = this.now();
     if (this.state.size > PRUNE_AT) {
-      for (const [key, entry] of this.state) if (entry.at <= now && entry.paceMs === 0) this.state.delete(key);
+      for (const [key, entry] of this.state) if (Math.max(entry.until, entry.paced) <= now) this.state.delete(key);
     }
     for (const hint of hints) {
       const wait = Number.isFinite(hint.waitMs) ? Math.max(hint.waitMs, 0) : 0;
-      const entry = this.state.get(hint.key) ?? { at: 0, paceMs: 0 };
-      // A paced figure replaces the pace (a usage back under the threshold ends it); a wait only adds.
-      if (hint.paced) entry.paceMs = wait;
-      if (wait > 0) entry.at = Math.max(entry.at, now + wait);
-      if (entry.at > now || entry.paceMs > 0) this.state.set(hint.key, entry);
+      const entry = this.state.get(hint.key) ?? { until: 0, paceMs: 0, paced: 0 };
+      if (hint.paced) {
+        // The latest usage figure decides: back under the threshold, calls no longer wait their turn.
+        entry.paceMs = wait;
+        entry.paced = wait > 0 ? Math.max(entry.paced, now + wait) : 0;
+      } else if (wait > 0) {
+        entry.until = Math.max(entry.until, now + wait);
+      }
+      if (Math.max(entry.until, entry.paced) > now || entry.paceMs > 0) this.state.set(hint.key, entry);
+      else this.state.delete(hint.key);
     }
   }
 
   /** How long a call drawing on `keys` must still wait (0 when it may go now). */
   waitFor(keys: readonly string[]): number {
     const now = this.now();
-    return Math.max(0, ...keys.map((key) => (this.state.get(key)?.at ?? 0) - now));
+    return Math.max(
+      0,
+      ...keys.map((key) => {
+        const entry = this.state.get(key);
+        return entry ? Math.max(entry.until, entry.paced) - now : 0;
+      }),
+    );
   }
 
   /** Waits until the keys' quotas allow the next call, ended early by the run's signal. */
@@ -88,7 +105,7 @@ export class QuotaPacing {
     const goesAt = this.now() + wait;
     for (const key of keys) {
       const entry = this.state.get(key);
-      if (entry && entry.paceMs > 0) entry.at = Math.max(entry.at, goesAt) + entry.paceMs;
+      if (entry && entry.paceMs > 0) entry.paced = Math.max(entry.paced, goesAt) + entry.paceMs;
     }
     if (wait > 0) await this.sleep(wait, signal);
   }

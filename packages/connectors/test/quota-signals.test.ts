@@ -85,6 +85,15 @@ describe('quota signals', () => {
       expect(wokeAfter).toEqual([36_000, 72_000, 108_000]);
     });
 
+    it('usage back under the threshold ends the pacing at once', async () => {
+      fakes.meta.usage = { app: { call_count: 90, total_cputime: 20, total_time: 35 } };
+      await insights();
+      fakes.meta.usage = { app: { call_count: 40, total_cputime: 20, total_time: 35 } };
+      await insights();
+      await insights();
+      expect(pauses.map((pause) => pause.ms)).toEqual([36_000]);
+    });
+
     it('below 75 % nothing waits', async () => {
       fakes.meta.usage = {
         app: { call_count: 50, total_cputime: 74, total_time: 10 },
