@@ -12,6 +12,7 @@ const BENCHES = {
   soak: ['--import', 'tsx', 'soak.ts'],
   peers: ['--import', 'tsx', 'peers.ts'],
   backfill: ['--import', 'tsx', 'backfill.ts'],
+  'provider-slots': ['--import', 'tsx', 'provider-slots.ts'],
 };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {

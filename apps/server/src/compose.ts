@@ -38,7 +38,7 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
 
   // Every instance reads time from the database server, so instances with skewed clocks agree on what is due.
   const clock = await databaseClock(database.db);
-  const connectors = await openConnectors(config, log);
+  const connectors = await openConnectors(config, log, database);
   const schema = new SchemaWatch(database, log, config.schemaRecheckSeconds * 1000);
   await schema.start();
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PROVIDER_LIMITS } from '@kpi/connectors';
 import { z } from 'zod';
 import { CREDENTIAL_FAILURE_DEFAULTS } from './rate-limit-credentials.ts';
 
@@ -56,6 +57,16 @@ const trustProxy = z
   });
 
 const url = z.string().regex(/^https?:\/\//, 'must be an http(s) URL');
+
+/** A whole number of concurrent calls, 1 to 1000: 0 would stop every sync of the provider. */
+const concurrency = (name: string, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number from 1 to 1000`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `${name} must be at least 1`).max(1000, `${name} must be at most 1000`))
+    .default(fallback);
 
 /** Every setting the server reads, from the environment, validated once. Nothing else reads process.env. */
 const envSchema = z.object({
@@ -144,6 +155,10 @@ const envSchema = z.object({
     .default('2026-07'),
   SHEETS_BASE_URL: url.default('https://sheets.googleapis.com'),
   CONNECTOR_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  // Concurrent calls to each provider's API across every instance (GA4 and Sheets share the Google project).
+  META_MAX_CONCURRENCY: concurrency('META_MAX_CONCURRENCY', DEFAULT_PROVIDER_LIMITS.meta),
+  GOOGLE_MAX_CONCURRENCY: concurrency('GOOGLE_MAX_CONCURRENCY', DEFAULT_PROVIDER_LIMITS.google),
+  SHOPIFY_MAX_CONCURRENCY: concurrency('SHOPIFY_MAX_CONCURRENCY', DEFAULT_PROVIDER_LIMITS.shopify),
   GOOGLE_CLIENT_ID: optionalText,
   GOOGLE_CLIENT_SECRET: optionalText,
   META_APP_ID: optionalText,
@@ -216,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       sheetsBaseUrl: e.SHEETS_BASE_URL,
       requestTimeoutMs: e.CONNECTOR_TIMEOUT_SECONDS * 1000,
       backfillDays: e.BACKFILL_DAYS,
+      providerLimits: { meta: e.META_MAX_CONCURRENCY, google: e.GOOGLE_MAX_CONCURRENCY, shopify: e.SHOPIFY_MAX_CONCURRENCY },
       google: pair(e.GOOGLE_CLIENT_ID, e.GOOGLE_CLIENT_SECRET),
       meta: e.META_APP_ID && e.META_APP_SECRET ? { appId: e.META_APP_ID, appSecret: e.META_APP_SECRET } : undefined,
       shopify: pair(e.SHOPIFY_CLIENT_ID, e.SHOPIFY_CLIENT_SECRET),

@@ -1,3 +1,4 @@
+import { providerBudgets } from '@kpi/connectors';
 import { type Db, queryRows, sql, withService } from '@kpi/db';
 import type { SchedulerObserver } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
@@ -75,6 +76,24 @@ export function createMetrics(db: Db, schedulesKnown: () => number, access: { to
       for (const status of ['queued', 'running']) this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
     },
   });
+
+  // Deployment-wide figures (every instance reports the same): slots taken now and each provider's cap.
+  for (const [name, help, field] of [
+    ['kpi_provider_slots_in_use', 'Provider request slots taken now, across all instances', 'in_use'],
+    ['kpi_provider_slots_limit', 'Provider request slots allowed at once (META_/GOOGLE_/SHOPIFY_MAX_CONCURRENCY)', 'limit'],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['provider'],
+      registers: [registry],
+      async collect() {
+        const budgets = await providerBudgets(db).catch(() => []);
+        this.reset();
+        for (const budget of budgets) this.set({ provider: budget.provider }, budget[field]);
+      },
+    });
+  }
 
   const observer: SchedulerObserver = {
     fired: (fire) => {

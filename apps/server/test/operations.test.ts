@@ -1,4 +1,4 @@
-import { sampleRegistry } from '@kpi/connectors';
+import { providerSlots, sampleRegistry } from '@kpi/connectors';
 import { applyMigrations, openPostgres, sql, withService } from '@kpi/db';
 import { EnhancedScheduler, systemClock } from '@kpi/scheduler';
 import { createPostgresDatabase, POSTGRES_ENABLED } from '@kpi/testing';
@@ -75,9 +75,17 @@ describe.each(suites)('operations on %s: readiness, metrics, waiting for the sch
         sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for) SELECT id, 'meta', 'manual', now() FROM users`,
       );
     });
+    // One Meta call in flight somewhere in the deployment, under caps of 3/5/2.
+    const slots = providerSlots(database.db, { limits: { meta: 3, google: 5, shopify: 2 }, leaseMs: 60_000, waitMs: 1_000 });
+    await slots.prepare();
+    await slots.acquire('meta');
     const app = await buildTestApp(database, { extend: (instance) => metrics.register(instance) });
     cleanups.push(() => app.close());
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain('kpi_provider_slots_in_use{provider="meta"} 1');
+    expect(text).toContain('kpi_provider_slots_in_use{provider="google"} 0');
+    expect(text).toContain('kpi_provider_slots_limit{provider="meta"} 3');
+    expect(text).toContain('kpi_provider_slots_limit{provider="shopify"} 2');
     expect(text).toContain('kpi_fire_lag_seconds_bucket{le="0.25",service="meta",trigger="cron"} 1');
     expect(text).toContain('kpi_runs_total{service="meta",status="succeeded"} 1');
     expect(text).toContain('kpi_runs_total{service="ga4",status="failed"} 1');

@@ -2,6 +2,7 @@ import type { Target } from './errors.ts';
 import { classifyGoogleError } from './google-errors.ts';
 import { type HttpResponse, httpRequest } from './http.ts';
 import { type KpiRow, sumMoney, toInt } from './kpi-rows.ts';
+import { ga4Budget } from './quota-signals.ts';
 import { type ConnectorSettings, trimSlash } from './settings.ts';
 
 // `conversions` became `keyEvents` in the Data API (changelog, 2024-05).
@@ -57,6 +58,7 @@ export async function runGa4Report(
         body: JSON.stringify(body),
         target: 'source' satisfies Target,
         signal: options.signal,
+        budget: ga4Budget(options.propertyId),
       }),
     );
     if (response.status !== 200) throw classifyGoogleError(response, 'source', 'Google Analytics');

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectorError, type Target } from './errors.ts';
+import type { BudgetedCall } from './quota-signals.ts';
 import type { ConnectorSettings } from './settings.ts';
 
 export type HttpResponse = { status: number; headers: Headers; body: unknown };
@@ -14,8 +15,21 @@ export type HttpResponse = { status: number; headers: Headers; body: unknown };
  * the Meta client read as "no rows" (a silent day of zeros). A success whose body is not JSON cannot be
  * used by any caller, so it fails here, classified; an error status keeps its text for the caller to
  * classify by status (an HTML outage page from a proxy, say).
+ *
+ * A call with a `budget` goes through the settings' provider gate: it waits for what the source said
+ * about its quota and holds one of the provider's deployment-wide slots while it runs.
  */
 export async function httpRequest(
+  settings: ConnectorSettings,
+  url: string,
+  init: RequestInit & { target: Target; signal?: AbortSignal; budget?: BudgetedCall },
+): Promise<HttpResponse> {
+  const { budget, ...request } = init;
+  if (budget && settings.gate) return settings.gate.call(budget, init.signal, () => send(settings, url, request));
+  return send(settings, url, request);
+}
+
+async function send(
   settings: ConnectorSettings,
   url: string,
   init: RequestInit & { target: Target; signal?: AbortSignal },

@@ -7,6 +7,17 @@ export { fetchMetaInsights, metaKpis } from './meta.ts';
 export { authorizeUrl, exchangeCode, oauthProviders } from './oauth.ts';
 export { connectorsPort } from './port.ts';
 export { type ProbeOutcome, testConnection, testSheet } from './probe.ts';
+export { deploymentGate, type ProviderGate, providerGate } from './provider-gate.ts';
+export {
+  DEFAULT_PROVIDER_LIMITS,
+  PROVIDERS,
+  type Provider,
+  type ProviderBudget,
+  type ProviderLimits,
+  providerBudgets,
+  providerSlots,
+} from './provider-slots.ts';
+export { QuotaPacing } from './quota-pacing.ts';
 export { addDays, dateInZone, daysBetween, eachDay, reportDateFor } from './report-days.ts';
 export { sampleHandler, sampleMetrics, sampleRegistry } from './sample.ts';
 export { connectionAad, loadOrCreateKeyFile, SECRETS_KEY_FILE, SecretBox, SecretsUnavailableError, sheetAad } from './secrets.ts';

@@ -2,6 +2,7 @@ import { SOURCES } from '@kpi/sources';
 import { ConnectorError } from './errors.ts';
 import { type HttpResponse, httpRequest } from './http.ts';
 import { type KpiRow, sumMoney, toInt } from './kpi-rows.ts';
+import { metaBudget } from './quota-signals.ts';
 import { type ConnectorSettings, trimSlash } from './settings.ts';
 
 type InsightsRow = {
@@ -42,7 +43,7 @@ export async function fetchMetaInsights(
       throw new ConnectorError(`Meta paging pointed at ${url.host}; refusing to follow`, 'transient', 'source');
     // Graph copies a query-string token into paging.next; the token travels in the header only.
     url.searchParams.delete('access_token');
-    const response = await graphGet(settings, url, options.token, options.signal);
+    const response = await graphGet(settings, url, options.token, options.signal, options.accountId);
     if (response.status !== 200) throw classifyMetaError(response);
     const body = response.body as InsightsPage;
     rows.push(...(body.data ?? []));
@@ -74,7 +75,7 @@ export async function fetchMetaAccount(
 ): Promise<{ name?: string; currency?: string; timezone_name?: string }> {
   const url = new URL(accountPath(settings, options.accountId));
   url.searchParams.set('fields', 'name,currency,timezone_name');
-  const response = await graphGet(settings, url, options.token, options.signal);
+  const response = await graphGet(settings, url, options.token, options.signal, options.accountId);
   if (response.status !== 200) throw classifyMetaError(response);
   return response.body as { name?: string; currency?: string; timezone_name?: string };
 }
@@ -82,13 +83,21 @@ export async function fetchMetaAccount(
 /**
  * The token goes in `Authorization: Bearer`, which the Graph API accepts like the `access_token` query
  * parameter, so it never appears in a URL: not in proxy or access logs, not in an error that quotes one.
+ * Each call holds a Meta slot and is paced by the app's and the ad account's usage headers.
  */
-function graphGet(settings: ConnectorSettings, url: URL, token: string, signal?: AbortSignal): Promise<HttpResponse> {
+function graphGet(
+  settings: ConnectorSettings,
+  url: URL,
+  token: string,
+  signal: AbortSignal | undefined,
+  accountId: string,
+): Promise<HttpResponse> {
   return httpRequest(settings, url.toString(), {
     method: 'GET',
     headers: { authorization: `Bearer ${token}` },
     target: 'source',
     signal,
+    budget: metaBudget(SOURCES.meta.account.normalise(accountId)),
   });
 }
 

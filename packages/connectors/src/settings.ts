@@ -1,4 +1,6 @@
 import { ConnectorError } from './errors.ts';
+import type { ProviderGate } from './provider-gate.ts';
+import { DEFAULT_PROVIDER_LIMITS, type ProviderLimits } from './provider-slots.ts';
 
 /** Where each API lives and which app credentials the operator configured (all from apps/server config). */
 export type ConnectorSettings = {
@@ -18,6 +20,10 @@ export type ConnectorSettings = {
   requestTimeoutMs: number;
   /** A connection's coverage starts this many days before the day it was saved (BACKFILL_DAYS). */
   backfillDays: number;
+  /** Concurrent calls per provider across all instances (META_/GOOGLE_/SHOPIFY_MAX_CONCURRENCY). */
+  providerLimits: ProviderLimits;
+  /** Slots and quota pacing for the source and Sheets calls; built by the composition root, absent in client tests. */
+  gate?: ProviderGate;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
   /** Waits out a short throttle inside a run; injected in tests, a timer otherwise. */
@@ -35,6 +41,7 @@ export const DEFAULT_CONNECTOR_SETTINGS: ConnectorSettings = {
   sheetsBaseUrl: 'https://sheets.googleapis.com',
   requestTimeoutMs: 30_000,
   backfillDays: 30,
+  providerLimits: DEFAULT_PROVIDER_LIMITS,
 };
 
 /**

@@ -4,6 +4,7 @@ import type { GoogleCall } from './ga4.ts';
 import { classifyGoogleError } from './google-errors.ts';
 import { type HttpResponse, httpRequest } from './http.ts';
 import { type KpiRow, sheetHeader, sheetRow } from './kpi-rows.ts';
+import { sheetsBudget } from './quota-signals.ts';
 import { type ConnectorSettings, trimSlash } from './settings.ts';
 
 /** `'My tab'!A:A`: the tab name quoted as A1 notation wants it (a quote inside is doubled). */
@@ -37,6 +38,7 @@ export function sheetsApi(settings: ConnectorSettings, call: GoogleCall, spreads
         ...(body ? { body: JSON.stringify(body) } : {}),
         target: 'sheet',
         signal,
+        budget: sheetsBudget,
       }),
     );
     if (response.status !== 200) throw classifyGoogleError(response, 'sheet', 'Google Sheets');

@@ -2,6 +2,7 @@ import { nextDate, startOfDayIso } from './dates.ts';
 import { ConnectorError } from './errors.ts';
 import { type HttpResponse, httpRequest, pause, retryAfterHeader } from './http.ts';
 import { type KpiRow, sumMoney } from './kpi-rows.ts';
+import { shopifyBudget } from './quota-signals.ts';
 import { type ConnectorSettings, shopBaseUrl } from './settings.ts';
 
 type Cost = {
@@ -59,6 +60,7 @@ async function graphql<T>(
         body: JSON.stringify({ query, variables }),
         target: 'source',
         signal,
+        budget: shopifyBudget(shop),
       }),
     );
     const body = (typeof response.body === 'object' ? response.body : {}) as GraphqlAnswer<T>;

@@ -34,6 +34,7 @@ export const REQUIRED_TABLES = [
   'connections',
   'sheet_destinations',
   'oauth_states',
+  'provider_slots',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

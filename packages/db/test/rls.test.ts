@@ -87,6 +87,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
       'job_schedules',
       'kpi_snapshots',
       'oauth_states',
+      'provider_slots',
       'rate_limits',
       'sessions',
       'sheet_destinations',

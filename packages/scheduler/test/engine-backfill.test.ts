@@ -5,9 +5,9 @@ import type { Service } from '@kpi/db';
 import { queryRows, sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../src/testing.ts';
 import type { SyncContext, SyncHandler } from '../src/handlers/types.ts';
 import type { EnhancedScheduler } from '../src/scheduler.ts';
+import { FakeClock } from '../src/testing.ts';
 import { backfillOf, queueBackfills } from './fixtures/seed.ts';
 import { createUsers, insertSchedule, runsOf, testScheduler, walk } from './support.ts';
 

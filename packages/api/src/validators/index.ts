@@ -1,8 +1,8 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
 export * from './account.ts';
 export * from './answers/index.ts';
-export * from './kpis.ts';
 export * from './backfill.ts';
+export * from './kpis.ts';
 export * from './oauth-outcome.ts';
 export * from './runs.ts';
 export * from './schedule.ts';

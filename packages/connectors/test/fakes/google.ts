@@ -39,6 +39,15 @@ export class FakeGoogle {
   mode: Ga4Mode = 'ok';
   /** Extra handlers (the Sheets fake shares this server's tokens through its own). */
   timeZone = 'America/Los_Angeles';
+  /** The property's quotas, answered only to a runReport that asks (`returnPropertyQuota: true`). */
+  propertyQuota: Record<string, { consumed: number; remaining: number }> = {
+    tokensPerDay: { consumed: 12, remaining: 199_988 },
+    tokensPerHour: { consumed: 12, remaining: 39_988 },
+    concurrentRequests: { consumed: 0, remaining: 10 },
+    serverErrorsPerProjectPerHour: { consumed: 0, remaining: 10 },
+    potentiallyThresholdedRequestsPerHour: { consumed: 0, remaining: 120 },
+    tokensPerProjectPerHour: { consumed: 12, remaining: 13_988 },
+  };
 
   static async start(): Promise<FakeGoogle> {
     const fake = new FakeGoogle();
@@ -115,6 +124,7 @@ export class FakeGoogle {
     metrics: Array<{ name: string }>;
     limit?: string;
     offset?: string;
+    returnPropertyQuota?: boolean;
   }): FakeAnswer {
     const range = body.dateRanges[0] as { startDate: string; endDate: string };
     const resolve = (value: string) =>
@@ -142,7 +152,7 @@ export class FakeGoogle {
         })),
         ...(rows.length ? { rows, rowCount: dates.length } : {}),
         metadata: { currencyCode: 'EUR', timeZone: this.timeZone },
-        propertyQuota: { tokensPerDay: { consumed: 12, remaining: 199_988 }, tokensPerHour: { consumed: 12, remaining: 39_988 } },
+        ...(body.returnPropertyQuota === true ? { propertyQuota: this.propertyQuota } : {}),
         kind: 'analyticsData#runReport',
       },
     };

@@ -3,16 +3,25 @@ import type { AddressInfo } from 'node:net';
 
 export type FakeRequest = { method: string; url: URL; headers: IncomingMessage['headers']; body: string };
 export type FakeAnswer = { status?: number; headers?: Record<string, string>; json?: unknown };
-export type FakeServer = { baseUrl: string; close: () => Promise<void>; requests: FakeRequest[] };
+/**
+ * Load on a fake: `latencyMs` delays every answer (as a distant API would), `inFlight` counts the
+ * requests being answered now and `maxInFlight` the most there ever were at once.
+ */
+export type FakeLoad = { latencyMs: number; inFlight: number; maxInFlight: number };
+export type FakeServer = { baseUrl: string; close: () => Promise<void>; requests: FakeRequest[]; load: FakeLoad };
 
 /** A loopback HTTP server for one fake API: every request is recorded, every answer is JSON. */
 export async function startFake(
   handle: (request: FakeRequest, baseUrl: string) => FakeAnswer | Promise<FakeAnswer>,
 ): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
+  const load: FakeLoad = { latencyMs: 0, inFlight: 0, maxInFlight: 0 };
   let baseUrl = '';
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
+    load.inFlight++;
+    load.maxInFlight = Math.max(load.maxInFlight, load.inFlight);
+    res.on('close', () => load.inFlight--);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const request: FakeRequest = {
@@ -23,6 +32,7 @@ export async function startFake(
       };
       requests.push(request);
       try {
+        if (load.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, load.latencyMs));
         const answer = await handle(request, baseUrl);
         res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
         res.end(answer.json === undefined ? '' : JSON.stringify(answer.json));
@@ -37,6 +47,7 @@ export async function startFake(
   return {
     baseUrl,
     requests,
+    load,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

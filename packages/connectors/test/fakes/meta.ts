@@ -1,6 +1,7 @@
 import { bearer, datesBetween, type FakeAnswer, type FakeRequest, type FakeServer, graphError, startFake } from './http-fake.ts';
 import { FakeMetaLogin } from './meta-login.ts';
 
+type AccountUsage = { call_count: number; total_cputime: number; total_time: number; estimated_time_to_regain_access: number };
 export type MetaDay = { spend: number; impressions: number; clicks: number; purchases?: number };
 export type MetaMode =
   | 'ok'
@@ -34,12 +35,25 @@ export class FakeMeta {
   modeTimes: number | undefined;
   pageSize = 25;
   currency = 'USD';
+  /**
+   * Usage Meta reports on every answer, in percent of the hour's budget: `x-app-usage` for the app and
+   * `x-business-use-case-usage` for the ad account (with `estimated_time_to_regain_access` in minutes).
+   */
+  usage: {
+    app?: { call_count: number; total_cputime: number; total_time: number };
+    account?: AccountUsage;
+    /** `x-ad-account-usage`, the per-account header of older Graph versions. */
+    adAccount?: { acc_id_util_pct: number; reset_time_duration: number };
+  } = {};
 
   static async start(): Promise<FakeMeta> {
     const fake = new FakeMeta();
     fake.server = await startFake((request, baseUrl) => {
       const answer = fake.handle(request, baseUrl);
-      return { ...answer, headers: { 'content-type': 'text/javascript; charset=UTF-8', ...answer.headers } };
+      return {
+        ...answer,
+        headers: { 'content-type': 'text/javascript; charset=UTF-8', ...fake.usageHeaders(request), ...answer.headers },
+      };
     });
     return fake;
   }
@@ -99,6 +113,19 @@ export class FakeMeta {
       paging.next = next.toString();
     }
     return { json: data.length ? { data, paging } : { data: [] } };
+  }
+
+  private usageHeaders(request: FakeRequest): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (this.usage.app) headers['x-app-usage'] = JSON.stringify(this.usage.app);
+    const account = /\/act_(\d+)/.exec(request.url.pathname)?.[1];
+    if (this.usage.account && account) {
+      headers['x-business-use-case-usage'] = JSON.stringify({
+        [account]: [{ type: 'ads_insights', ads_api_access_tier: 'standard_access', ...this.usage.account }],
+      });
+    }
+    if (this.usage.adAccount && account) headers['x-ad-account-usage'] = JSON.stringify(this.usage.adAccount);
+    return headers;
   }
 
   private row(date: string, fields: string[]): Record<string, unknown> {

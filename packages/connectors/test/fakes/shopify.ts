@@ -24,6 +24,8 @@ export class FakeShopify {
   modeTimes: number | undefined;
   /** The bucket a THROTTLED answer reports: the wait is (requested - available) / restoreRate seconds. */
   throttle = { requested: 752, available: 252, restoreRate: 100 };
+  /** What the bucket holds after an orders query (it costs `ordersCost`), as `extensions.cost` reports it. */
+  bucket = { ordersCost: 252, available: 1748 };
   /** Access tokens issued for an authorization code, by shop. */
   readonly installs = new Map<string, string>();
   /** Code -> the shop it was issued for. */
@@ -188,7 +190,7 @@ export class FakeShopify {
             },
           },
         },
-        extensions: cost(252, 2 + page.length, 1748),
+        extensions: cost(this.bucket.ordersCost, 2 + page.length, this.bucket.available),
       },
     };
   }

@@ -6,6 +6,7 @@ export * from './job-runs.ts';
 export * from './job-schedules.ts';
 export * from './kpi-snapshots.ts';
 export * from './oauth-states.ts';
+export * from './provider-slots.ts';
 export * from './rate-limits.ts';
 export * from './sessions.ts';
 export * from './tenant.ts';

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { bigint, date, integer, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import { jobSchedules } from './job-schedules.ts';
 import type { Service } from './tenant.ts';
