@@ -17,6 +17,8 @@ export type ApiSettings = {
   maxApiTokensPerUser?: number;
   /** Manual runs one user may request per minute (RUN_NOW_PER_MINUTE); 10 when unset. */
   runNowPerMinute?: number;
+  /** Failed runs in a row that pause a schedule without its own setting (PAUSE_AFTER_FAILURES); 5 when unset. */
+  pauseAfterFailures?: number;
 };
 
 /** Notifications from services to the rest of this process; each is absent where nothing listens. */

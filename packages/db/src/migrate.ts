@@ -34,6 +34,9 @@ export const REQUIRED_TABLES = [
   'connections',
   'sheet_destinations',
   'oauth_states',
+  'notification_settings',
+  'notification_events',
+  'notification_deliveries',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

@@ -3,6 +3,7 @@ export * from './connections.ts';
 export * from './job-runs.ts';
 export * from './job-schedules.ts';
 export * from './kpi-snapshots.ts';
+export * from './notifications.ts';
 export * from './oauth-states.ts';
 export * from './rate-limits.ts';
 export * from './sessions.ts';
