@@ -25,6 +25,7 @@ import {
 } from '@kpi/api';
 import { z } from 'zod';
 import { connectionRoutes } from './connection-routes.ts';
+import { notificationRoutes } from './notification-routes.ts';
 import { ok, type RouteDoc } from './route-doc.ts';
 
 const serviceParams = z.strictObject({ service: serviceInput });
@@ -159,6 +160,7 @@ export const ROUTES: RouteDoc[] = [
     answers: { 200: ok('Figures', schedulerStatsJson), 403: { description: 'Not an administrator' } },
   },
   ...connectionRoutes(),
+  ...notificationRoutes(),
   {
     method: 'get',
     path: '/api/openapi.json',

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/connections.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
+import { resumeSchedulesPausedForReauth } from './resume-paused.ts';
 
 export type { ConnectionJson };
 
@@ -57,7 +58,10 @@ export async function upsertConnection(deps: ApiDeps, userId: number, raw: Conne
   return saveConnection(deps, userId, service, accountId, obtained, input.conversion_action_types);
 }
 
-/** Saves a connection from a pasted credential or an OAuth flow: both end in the same stored shape. */
+/**
+ * Saves a connection from a pasted credential or an OAuth flow: both end in the same stored shape. A new
+ * credential resumes the schedules paused because the source refused the previous one.
+ */
 export async function saveConnection(
   deps: ApiDeps,
   userId: number,
@@ -68,6 +72,7 @@ export async function saveConnection(
 ): Promise<ConnectionJson> {
   const port = connectorsOf(deps);
   const settings = conversionActionTypes ? { conversionActionTypes } : {};
+  let resumed: number[] = [];
   const row = await withTenant(deps.db, userId, async (tx) => {
     if (!credential) {
       const [updated] = await tx
@@ -99,9 +104,14 @@ export async function saveConnection(
         set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
       })
       .returning(tenantConnectionColumns);
+    resumed = await resumeSchedulesPausedForReauth(tx, service, deps.clock());
     return saved;
   });
-  deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
+  for (const id of resumed) deps.events?.scheduleChanged?.(id);
+  deps.log.info(
+    { event: 'connection-saved', userId, service, credentialKind: row?.credentialKind, resumedSchedules: resumed },
+    'connection saved',
+  );
   return toJson(deps, service, row);
 }
 

@@ -1,6 +1,7 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
 export * from './account.ts';
 export * from './answers/index.ts';
+export * from './notifications.ts';
 export * from './oauth-outcome.ts';
 export * from './runs.ts';
 export * from './schedule.ts';

@@ -1,13 +1,16 @@
+import type { NotificationChannel, NotificationEventType } from '@kpi/sources';
 import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
 // Row-level security policies and grants of these tables are in drizzle/0013_notifications.sql.
 
-export const NOTIFICATION_EVENT_TYPES = ['run.failed', 'schedule.paused', 'connection.needs_reauth', 'run.recovered'] as const;
-export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
-export const NOTIFICATION_CHANNELS = ['email', 'webhook'] as const;
-export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_EVENT_TYPES,
+  type NotificationChannel,
+  type NotificationEventType,
+} from '@kpi/sources';
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'folded'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

@@ -1,5 +1,6 @@
 export * from './account.ts';
 export * from './common.ts';
 export * from './connections.ts';
+export * from './notifications.ts';
 export * from './runs.ts';
 export * from './schedules.ts';
