@@ -6,7 +6,20 @@ import { expectRestError, expectTrpcError, ISO_UTC, jsonHeaders, trpcData, trpcM
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
 // The field order of the product spec's API section: REST callers get its shapes byte for byte.
-const SCHEDULE_KEYS = ['id', 'service', 'cron', 'enabled', 'timezone', 'last_run_at', 'next_run_at', 'created_at', 'updated_at'];
+const SCHEDULE_KEYS = [
+  'id',
+  'service',
+  'cron',
+  'enabled',
+  'timezone',
+  'last_run_at',
+  'next_run_at',
+  'pause_after_failures',
+  'paused_reason',
+  'paused_at',
+  'created_at',
+  'updated_at',
+];
 
 type Schedule = Record<string, unknown> & { id: number; service: string; next_run_at: string | null };
 
