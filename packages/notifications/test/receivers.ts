@@ -37,16 +37,17 @@ export type ReceivedHook = { headers: IncomingHttpHeaders; body: string; json: R
 
 /**
  * A real HTTP receiver that checks X-KPI-Signature against the secret it is given, as a user's
- * endpoint would. `status` decides what it answers (503 while "down").
+ * endpoint would. `status` decides what it answers (503 while "down"; 0 holds the request unanswered,
+ * counted in `held`). Only requests answered 2xx are kept in `hooks`: those are the delivered ones.
  */
 export async function startWebhookReceiver(secretOf: () => string): Promise<{
   url: string;
   hooks: ReceivedHook[];
-  status: { code: number };
+  status: { code: number; held: number; refused: number };
   close: () => Promise<void>;
 }> {
   const hooks: ReceivedHook[] = [];
-  const status = { code: 200 };
+  const status = { code: 200, held: 0, refused: 0 };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -54,6 +55,11 @@ export async function startWebhookReceiver(secretOf: () => string): Promise<{
       body += chunk;
     });
     req.on('end', () => {
+      if (status.code === 0) {
+        status.held++;
+        return;
+      }
+      if (status.code >= 300) status.refused++;
       if (status.code >= 200 && status.code < 300) {
         const header = String(req.headers['x-kpi-signature'] ?? '');
         const verified = verifyWebhookSignature(secretOf(), header, body, {
@@ -71,6 +77,9 @@ export async function startWebhookReceiver(secretOf: () => string): Promise<{
     url: `http://127.0.0.1:${port}/hook`,
     hooks,
     status,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
