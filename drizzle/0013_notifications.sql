@@ -4,8 +4,8 @@
 -- application on every start.
 
 -- Auto-pause. pause_after_failures NULL means the server's PAUSE_AFTER_FAILURES; 0 never pauses.
--- failure_streak counts the runs of the source that failed for good since its last success, and
--- failing_since is when the first of them failed. paused_for says why the engine disabled the schedule
+-- failure_streak counts the runs of the source that failed for good since its last success (or since
+-- the schedule was resumed), and failing_since is when the first of them failed (kept on resume). paused_for says why the engine disabled the schedule
 -- ('failures' or 'needs_reauth'), so a working credential resumes exactly the schedules paused for it.
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS pause_after_failures integer
   CHECK (pause_after_failures BETWEEN 0 AND 1000);

@@ -128,9 +128,9 @@ export async function recordFinalFailure(
 }
 
 /**
- * In the transaction that recorded successes: ends the failure streak of each source that had one and
- * records its `run.recovered`. Touches only schedules with a streak, so the common case is one index
- * probe per source.
+ * In the transaction that recorded successes: ends the failure streak of each source that was failing
+ * (`failing_since` is set; resuming a paused schedule restarts the count but keeps it) and records its
+ * `run.recovered`. Touches only failing schedules, so the common case is one index probe per source.
  */
 export async function recordRecoveries(tx: Tx, runIds: number[], now: Date): Promise<void> {
   if (runIds.length === 0) return;
@@ -150,7 +150,7 @@ export async function recordRecoveries(tx: Tx, runIds: number[], now: Date): Pro
         ), old AS (
           SELECT s.id, s.failure_streak, s.failing_since, done.id AS run_id FROM job_schedules s
           JOIN done ON s.user_id = done.user_id AND s.service = done.service
-          WHERE s.failure_streak > 0 FOR UPDATE OF s
+          WHERE s.failing_since IS NOT NULL FOR UPDATE OF s
         )
         UPDATE job_schedules s SET failure_streak = 0, failing_since = NULL FROM old WHERE s.id = old.id
         RETURNING s.id, s.user_id, s.service, old.failure_streak AS streak, old.failing_since, old.run_id`,
@@ -163,7 +163,7 @@ export async function recordRecoveries(tx: Tx, runIds: number[], now: Date): Pro
       type: 'run.recovered',
       now,
       payload: {
-        message: `The ${label} sync succeeded again after ${row.streak} failed run${row.streak === 1 ? '' : 's'} (failing since ${iso(row.failing_since)}).`,
+        message: `The ${label} sync succeeded again${row.streak > 0 ? ` after ${row.streak} failed run${row.streak === 1 ? '' : 's'}` : ''} (failing since ${iso(row.failing_since)}).`,
         run: { id: Number(row.run_id), status: 'succeeded', finished_at: now.toISOString() },
         schedule: { id: Number(row.id), failure_streak: 0, failing_since: iso(row.failing_since) },
       },

@@ -4,8 +4,8 @@ import { and, eq, jobSchedules, type Service, type Tx } from '@kpi/db';
 /**
  * In the transaction that saves a new credential for a source: re-enables exactly the user's schedules
  * the engine paused because the source refused the old one, each with its next fire from now. Answers
- * their ids, for the scheduler. The failure streak is kept, so the next success reports run.recovered;
- * the run's lookback fetches the days missed meanwhile.
+ * their ids, for the scheduler. The pause count starts again; `failing_since` is kept, so the next
+ * success reports run.recovered. The run's lookback fetches the days missed meanwhile.
  */
 export async function resumeSchedulesPausedForReauth(tx: Tx, service: Service, now: Date): Promise<number[]> {
   const paused = await tx
@@ -22,6 +22,7 @@ export async function resumeSchedulesPausedForReauth(tx: Tx, service: Service, n
         pausedReason: null,
         pausedAt: null,
         pausedFor: null,
+        failureStreak: 0,
         updatedAt: now,
       })
       .where(eq(jobSchedules.id, schedule.id));

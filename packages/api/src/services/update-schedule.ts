@@ -35,7 +35,8 @@ function saveSchedule(deps: ApiDeps, userId: number, service: Service, input: Sc
     const enabled = input.enabled ?? current?.enabled ?? DEFAULT_SCHEDULE.enabled;
     assertUsableCron(cron, timezone, deps.settings.minIntervalSeconds, now);
     const nextRunAt = enabled ? computeNextRun(cron, timezone, now) : null;
-    // Enabling a schedule the engine paused resumes it: the reason no longer holds.
+    // Enabling a schedule the engine paused resumes it: the reason no longer holds and the pause count
+    // starts again (failing_since stays, so the next success reports run.recovered).
     const resumed = enabled && current?.pausedAt ? { pausedReason: null, pausedAt: null, pausedFor: null, failureStreak: 0 } : {};
     const values = {
       cronExpression: cron,
