@@ -103,12 +103,14 @@ BEGIN
 END
 $$;
 
+-- The service role's grants come first: the tenant's REVOKE-then-GRANT below then leaves the same ACL
+-- order on a first run and on every later one (the two migration layers must dump identically).
+GRANT SELECT, INSERT, UPDATE, DELETE ON notification_settings, notification_events, notification_deliveries TO kpi_service;
+GRANT USAGE ON SEQUENCE notification_deliveries_id_seq TO kpi_tenant, kpi_service;
 REVOKE ALL ON notification_settings FROM kpi_tenant;
 GRANT SELECT (user_id, email, webhook_url, slack, events, updated_at) ON notification_settings TO kpi_tenant;
 GRANT INSERT, UPDATE, DELETE ON notification_settings TO kpi_tenant;
 GRANT SELECT ON notification_events, notification_deliveries TO kpi_tenant;
-GRANT SELECT, INSERT, UPDATE, DELETE ON notification_settings, notification_events, notification_deliveries TO kpi_service;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO kpi_service;
 
 -- Records one event and queues its messages, in the caller's transaction. Per channel the user chose
 -- for this event type: sent now when no message of the same key went out in the last hour; counted into
