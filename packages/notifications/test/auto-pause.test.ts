@@ -164,4 +164,30 @@ describe.each(BACKENDS)('events from real runs to received messages on %s', (bac
     expect(deliveries.filter((d) => d.status === 'folded')).toHaveLength(5);
     expect((await scheduleOf(database, scheduleId))?.enabled).toBe(true);
   });
+
+  it('Slack mode posts { text } with the source, what happened and the link', async () => {
+    const userId = users[3] as number;
+    await saveChannels(database, userId, { webhookUrl: hooks.url, secret: SECRET, slack: true });
+    const clock = new FakeClock('2026-09-01T07:59:00Z');
+    await insertSchedule(database, { userId, service: 'shopify', cron: '0 8 * * *', timezone: 'UTC', from: clock.now() });
+    const scheduler = testScheduler(
+      database,
+      clock,
+      handlersOf(async () => {
+        throw new SyncError('Shopify answered 401', { retryable: false, errorClass: 'AuthExpired', kind: 'needs_reauth' });
+      }),
+    );
+    const before = hooks.hooks.length;
+    await scheduler.start();
+    await walk(clock, scheduler, new Date('2026-09-01T09:00:00Z'));
+    await scheduler.stop(1_000);
+    await testDispatcher(database, clock).runOnce();
+    const [hook] = hooks.hooks.slice(before);
+    expect(Object.keys(hook?.json ?? {})).toEqual(['text']);
+    expect(hook?.json.text).toMatch(
+      /^\*Shopify: needs reconnecting\*\. Shopify refused the saved credential: Shopify answered 401\./,
+    );
+    expect(hook?.json.text).toMatch(/<https:\/\/kpi\.example\.test\/runs\/\d+\|Open>$/);
+    expect(hook?.verified).toBe(true);
+  });
 });
