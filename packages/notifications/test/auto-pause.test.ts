@@ -1,7 +1,7 @@
 import { sql, withService } from '@kpi/db';
 import { FakeClock, SyncError } from '@kpi/scheduler';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUsers, insertSchedule, testScheduler, walk } from '../../scheduler/test/support.ts';
 import { startSmtpReceiver, startWebhookReceiver } from './receivers.ts';
 import { deliveriesOf, eventsOf, handlersOf, saveChannels, scheduleOf, testDispatcher } from './support.ts';
@@ -189,5 +189,34 @@ describe.each(BACKENDS)('events from real runs to received messages on %s', (bac
     );
     expect(hook?.json.text).toMatch(/<https:\/\/kpi\.example\.test\/runs\/\d+\|Open>$/);
     expect(hook?.verified).toBe(true);
+  });
+
+  it('a last attempt lost with its lease fails for good with run.failed, in the take-back transaction', async () => {
+    const [userId] = (await createUsers(database, 1)) as [number];
+    await saveChannels(database, userId, { webhookUrl: hooks.url, secret: SECRET });
+    const clock = new FakeClock('2026-09-10T08:00:00Z');
+    const scheduleId = await insertSchedule(database, { userId, cron: '0 8 * * *', timezone: 'UTC', from: clock.now() });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`INSERT INTO job_runs (user_id, schedule_id, service, trigger, scheduled_for, status, attempt, max_attempts,
+          locked_by, locked_until, started_at)
+        VALUES (${userId}, ${scheduleId}, 'meta', 'cron', '2026-09-10T07:00:00Z', 'running', 3, 3, 'dead-instance',
+          '2026-09-10T07:30:00Z', '2026-09-10T07:00:00Z')`),
+    );
+    const scheduler = testScheduler(
+      database,
+      clock,
+      handlersOf(async () => ({ rows: 1 })),
+      { leaseSweepIntervalMs: 1_000 },
+    );
+    await scheduler.start();
+    await walk(clock, scheduler, new Date('2026-09-10T08:00:02Z'));
+    // The sweep at start is not part of the engine's idle state: wait for its transaction.
+    await vi.waitFor(async () => expect((await eventsOf(database, userId)).map((e) => e.type)).toEqual(['run.failed']), {
+      timeout: 5_000,
+    });
+    await scheduler.stop(1_000);
+    const events = await eventsOf(database, userId);
+    expect(String(events[0]?.payload.message)).toContain('lease expired');
+    expect((await scheduleOf(database, scheduleId))?.failure_streak).toBeGreaterThanOrEqual(1);
   });
 });
