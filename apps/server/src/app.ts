@@ -17,6 +17,7 @@ import { SharedLoginLimiter } from './rate-limit-login.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerConnectionRoutes } from './routes/connections.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerSchedulerRoutes } from './routes/scheduler.ts';
@@ -114,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerTokenRoutes(app, deps);
   registerConnectionRoutes(app, deps, { publicUrl: options.publicUrl });
   registerRunRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
   registerSchedulerRoutes(app, deps);
   registerOpenApiRoute(app);
   await registerTrpc(app, deps);

@@ -1,12 +1,14 @@
 import type { ApiDeps } from '@kpi/api';
 import { connectorsPort } from '@kpi/connectors';
 import { type Database, openDatabase, sql } from '@kpi/db';
+import type { NotificationDispatcher } from '@kpi/notifications';
 import { databaseClock, type EnhancedScheduler } from '@kpi/scheduler';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createMetrics } from './metrics.ts';
+import { channelOptions, createDispatcher, notificationsPort } from './notifications.ts';
 import { RateCounters } from './rate-limit.ts';
 import { SchemaWatch } from './schema-watch.ts';
 import { createScheduler, openConnectors } from './start-scheduler.ts';
@@ -19,6 +21,8 @@ export type Server = {
   /** The services' dependencies before the app plugs in its ports (enough for the first-start admin). */
   deps: ApiDeps;
   scheduler: EnhancedScheduler | undefined;
+  /** Sends the notification outbox; runs beside the scheduler (main.ts starts it once the tables exist). */
+  dispatcher: NotificationDispatcher | undefined;
   /** What /readyz reports about the scheduler; main.ts moves it to running once the engine started. */
   schedulerState: { current: 'running' | 'disabled' | 'waiting' };
 };
@@ -51,6 +55,11 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
     scheduler = createScheduler({ config, database, clock, log, observer: metrics?.observer ?? {}, connectors });
   }
 
+  const channels = channelOptions(config, () => clock.now());
+  const dispatcher = scheduler
+    ? createDispatcher({ database, log, box: connectors.box, channels, instanceId: scheduler.instanceId })
+    : undefined;
+
   const base: ApiDeps = {
     db: database.db,
     clock: () => clock.now(),
@@ -62,8 +71,14 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
       maxApiTokensPerUser: config.maxApiTokensPerUser,
       runNowPerMinute: config.runNowPerMinute,
       backfillDays: config.backfillDays,
+      pauseAfterFailures: config.notifications.pauseAfterFailures,
     },
     connectors: connectorsPort(connectors),
+    notifications: notificationsPort({
+      box: connectors.box,
+      channels,
+      allowPrivate: config.notifications.webhookAllowPrivate,
+    }),
   };
   const app = await buildApp({
     deps: base,
@@ -90,5 +105,5 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
     },
     extend: (instance) => metrics?.register(instance),
   });
-  return { app, database, clock, schema, deps: base, scheduler, schedulerState };
+  return { app, database, clock, schema, deps: base, scheduler, dispatcher, schedulerState };
 }

@@ -165,6 +165,17 @@ const envSchema = z.object({
   META_APP_SECRET: optionalText,
   SHOPIFY_CLIENT_ID: optionalText,
   SHOPIFY_CLIENT_SECRET: optionalText,
+  // Notifications. Without SMTP_URL no e-mail is sent (webhooks still are).
+  SMTP_URL: optionalText.refine(
+    (value) => value === undefined || /^smtps?:\/\/[^/]/.test(value),
+    'SMTP_URL must look like smtp://user:pass@host:port (smtps:// for TLS)',
+  ),
+  MAIL_FROM: optionalText.refine(
+    (value) => value === undefined || /^[^\r\n]*@[^\r\n]+$/.test(value),
+    'MAIL_FROM must be an address such as "KPI Sync <kpi@example.com>"',
+  ),
+  WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  PAUSE_AFTER_FAILURES: z.coerce.number().int().min(0).max(1000).default(5),
 });
 
 /** Both halves of an OAuth client, or neither. */
@@ -180,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.SMTP_URL && !e.MAIL_FROM) throw new Error('Invalid configuration: MAIL_FROM: required when SMTP_URL is set');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -220,6 +232,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     webDistDir: e.WEB_DIST_DIR,
     secretsKey: e.SECRETS_KEY,
     publicUrl: e.PUBLIC_URL ?? loopbackOrigin(e.HOST, e.PORT),
+    notifications: {
+      smtp: e.SMTP_URL && e.MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      pauseAfterFailures: e.PAUSE_AFTER_FAILURES,
+    },
     connectors: {
       metaBaseUrl: e.META_BASE_URL,
       metaApiVersion: e.META_API_VERSION,

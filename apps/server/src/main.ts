@@ -6,7 +6,7 @@ import { startRetention } from './retention.ts';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-const { app, database, clock, schema, deps, scheduler, schedulerState } = await composeServer(config, log);
+const { app, database, clock, schema, deps, scheduler, dispatcher, schedulerState } = await composeServer(config, log);
 
 let retention: ReturnType<typeof startRetention> | undefined;
 void schema.whenReady().then(async () => {
@@ -14,6 +14,11 @@ void schema.whenReady().then(async () => {
   await bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
     log.error({ event: 'admin-bootstrap-failed', err: error }, 'could not create the first administrator'),
   );
+  await dispatcher
+    ?.start()
+    .catch((error: unknown) =>
+      log.error({ event: 'notifications-start-failed', err: error }, 'notification dispatcher failed to start'),
+    );
   if (!scheduler) return;
   // The scheduler starts only once its tables exist; until then /readyz reports it as waiting.
   await scheduler.start().then(
@@ -36,6 +41,7 @@ async function shutdown(signal: string): Promise<void> {
   await retention?.stop();
   await app.close();
   if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
+  await dispatcher?.stop();
   clock.stop();
   await database.close();
   process.exit(0);

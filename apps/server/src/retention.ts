@@ -5,14 +5,16 @@ export const RETENTION_BATCH_SIZE = 1_000;
 // Hourly is enough: what accrues in an hour is a few batches, and the first pass runs at start.
 export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
-export type PurgeCounts = { runs: number; sessions: number; revokedTokens: number };
+type PurgedTable = 'job_runs' | 'sessions' | 'api_tokens' | 'notification_events';
+
+export type PurgeCounts = { runs: number; sessions: number; revokedTokens: number; notifications: number };
 
 /**
  * One batch of one table: the ids are picked with FOR UPDATE SKIP LOCKED, so instances purging at the
  * same time take disjoint batches instead of waiting on each other, and a statement never holds more
  * than `batchSize` row locks. Each batch is its own short transaction.
  */
-async function deleteBatch(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number) {
+async function deleteBatch(db: Db, table: PurgedTable, where: SQL, batchSize: number) {
   const rows = await withService(db, (tx) =>
     queryRows<{ id: string }>(
       tx,
@@ -24,7 +26,7 @@ async function deleteBatch(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens'
   return rows.length;
 }
 
-async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', where: SQL, batchSize: number, signal?: AbortSignal) {
+async function drain(db: Db, table: PurgedTable, where: SQL, batchSize: number, signal?: AbortSignal) {
   let total = 0;
   for (;;) {
     // Shutdown stops between batches: what is left waits for the next start, no batch is cut off.
@@ -40,7 +42,8 @@ async function drain(db: Db, table: 'job_runs' | 'sessions' | 'api_tokens', wher
 /**
  * Deletes what nobody needs any more, in batches: finished runs (succeeded, failed, skipped; never a
  * queued or running one) created more than `retentionDays` before `now`, expired sessions, and tokens
- * revoked more than `retentionDays` ago (a revoked token never authenticates again; its row is history).
+ * revoked more than `retentionDays` ago (a revoked token never authenticates again; its row is history),
+ * and notification events as old with no message still pending (their deliveries go with them).
  */
 export async function purgeExpired(
   db: Db,
@@ -57,7 +60,15 @@ export async function purgeExpired(
   );
   const sessions = await drain(db, 'sessions', sql`expires_at < ${options.now}`, batchSize, options.signal);
   const revokedTokens = await drain(db, 'api_tokens', sql`revoked_at < ${cutoff}`, batchSize, options.signal);
-  return { runs, sessions, revokedTokens };
+  const notifications = await drain(
+    db,
+    'notification_events',
+    sql`created_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM notification_deliveries d
+          WHERE d.event_id = notification_events.id AND d.status = 'pending')`,
+    batchSize,
+    options.signal,
+  );
+  return { runs, sessions, revokedTokens, notifications };
 }
 
 /**
@@ -83,7 +94,7 @@ export function startRetention(options: {
       signal: stopped.signal,
     })
       .then((counts) => {
-        if (counts.runs + counts.sessions + counts.revokedTokens > 0) {
+        if (counts.runs + counts.sessions + counts.revokedTokens + counts.notifications > 0) {
           options.log.info({ event: 'retention-purged', ...counts, retentionDays: options.retentionDays }, 'purged old rows');
         }
         return counts;

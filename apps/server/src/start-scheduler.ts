@@ -56,5 +56,6 @@ export function createScheduler(options: {
     concurrency: config.workerConcurrency,
     leaseMs: config.leaseSeconds * 1000,
     runTimeoutMs: config.runTimeoutSeconds * 1000,
+    pauseAfterFailures: config.notifications.pauseAfterFailures,
   });
 }

@@ -7,6 +7,8 @@ import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fakes, fakeSettings, startFakes } from '../../../packages/connectors/test/support.ts';
+import { startWebhookReceiver } from '../../../packages/notifications/test/receivers.ts';
+import { notificationsPort } from '../src/notifications.ts';
 import { startFlow } from './oauth-flow.ts';
 import { buildTestApp, createTestUser, startAppWithScheduler, type TestUser, testDeps } from './support.ts';
 
@@ -33,6 +35,7 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
   let app: FastifyInstance;
   let keyless: FastifyInstance;
   let stop: () => Promise<void>;
+  let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let user: TestUser;
   let admin: TestUser;
   let document: Document;
@@ -46,7 +49,13 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
     fakes.meta.tokens.add(META_TOKEN);
     const settings = fakeSettings(fakes);
     const box = SecretBox.fromBase64(Buffer.alloc(32, 5).toString('base64'));
-    const deps: ApiDeps = { ...testDeps(database), connectors: connectorsPort({ settings, box }) };
+    hooks = await startWebhookReceiver(() => '');
+    const channels = { webhook: { allowPrivate: true }, now: () => new Date() };
+    const deps: ApiDeps = {
+      ...testDeps(database),
+      connectors: connectorsPort({ settings, box }),
+      notifications: notificationsPort({ box, channels, allowPrivate: true }),
+    };
     const collect = (route: RouteOptions) => {
       for (const method of [route.method].flat()) if (method !== 'HEAD') registered.push(`${method} ${route.url}`);
     };
@@ -62,6 +71,7 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
   afterAll(async () => {
     await stop?.();
     await keyless?.close();
+    await hooks?.close();
     await fakes?.close();
     await database?.dispose();
   });
@@ -279,6 +289,23 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
       await call(app, 'GET', `/api/sheets/oauth/start?spreadsheet_id=${SPREADSHEET}`, user),
     );
     conforms('GET', '/api/sheets/oauth/start', await call(app, 'GET', '/api/sheets/oauth/start?spreadsheet_id=x', user));
+  });
+
+  it('describes the answers of the notifications paths', async () => {
+    conforms('GET', '/api/notifications', await call(app, 'GET', '/api/notifications', user));
+    conforms('GET', '/api/notifications', await call(app, 'GET', '/api/notifications'));
+    const saved = conforms(
+      'PUT',
+      '/api/notifications',
+      await call(app, 'PUT', '/api/notifications', user, { webhook_url: hooks.url }),
+    );
+    expect(saved.json().data.webhook_secret).toBeTruthy();
+    conforms('PUT', '/api/notifications', await call(app, 'PUT', '/api/notifications', user, { events: ['nope'] }));
+    conforms('PUT', '/api/notifications', await call(keyless, 'PUT', '/api/notifications', user, { webhook_url: hooks.url }));
+    conforms('POST', '/api/notifications/test', await call(app, 'POST', '/api/notifications/test', user));
+    conforms('POST', '/api/notifications/test', await call(app, 'POST', '/api/notifications/test'));
+    conforms('GET', '/api/notifications/deliveries', await call(app, 'GET', '/api/notifications/deliveries?limit=5', user));
+    conforms('GET', '/api/notifications/deliveries', await call(app, 'GET', '/api/notifications/deliveries?limit=0', user));
   });
 
   it('checked a success and an error answer of every documented /api/ route', () => {

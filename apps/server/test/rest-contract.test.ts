@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRestError, expectTrpcError, ISO_UTC, jsonHeaders, trpcData, trpcMutation, trpcQuery } from './http.ts';
 import { buildTestApp, createTestUser, type TestUser, testDeps } from './support.ts';
 
-// The field order REST callers have always received (README, "Using the API"), with
-// one addition, lookback_days (the complete days each run fetches again), beside the zone.
+// The field order REST callers have always received (README, "Using the API"), with additions: lookback_days
+// (the complete days each run fetches again) beside the zone, and the auto-pause fields after next_run_at.
 const SCHEDULE_KEYS = [
   'id',
   'service',
@@ -16,6 +16,9 @@ const SCHEDULE_KEYS = [
   'lookback_days',
   'last_run_at',
   'next_run_at',
+  'pause_after_failures',
+  'paused_reason',
+  'paused_at',
   'created_at',
   'updated_at',
 ];

@@ -116,9 +116,9 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
     const userId = await seed();
     const counted = countingTransactions(database.db);
     const counts = await purgeExpired(counted.db, { now: NOW, retentionDays: RETENTION_DAYS });
-    expect(counts).toEqual({ runs: 2_515, sessions: 1_200, revokedTokens: 1 });
-    // Runs 1,000 + 1,000 + 515, sessions 1,000 + 200, tokens 1: six one-statement transactions.
-    expect(counted.transactions()).toBe(6);
+    expect(counts).toEqual({ runs: 2_515, sessions: 1_200, revokedTokens: 1, notifications: 0 });
+    // Runs 1,000 + 1,000 + 515, sessions 1,000 + 200, tokens 1, no notifications: seven one-statement transactions.
+    expect(counted.transactions()).toBe(7);
     await expectOnlyKeptRows(userId);
     // Nothing left to do: a second pass deletes nothing and stops after one batch per table.
     const again = countingTransactions(database.db);
@@ -126,8 +126,9 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
       runs: 0,
       sessions: 0,
       revokedTokens: 0,
+      notifications: 0,
     });
-    expect(again.transactions()).toBe(3);
+    expect(again.transactions()).toBe(4);
   });
 
   it('two purgers at once delete every expired row exactly once and both finish', async () => {
@@ -168,7 +169,7 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
         });
         const first = await Promise.race([purgeExpired(database.db, { now: NOW, retentionDays: RETENTION_DAYS }), waited]);
         clearTimeout(timer);
-        expect(first).toEqual({ runs: 2_415, sessions: 1_200, revokedTokens: 1 });
+        expect(first).toEqual({ runs: 2_415, sessions: 1_200, revokedTokens: 1, notifications: 0 });
       } finally {
         release();
         await holder;
@@ -183,7 +184,7 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
     const job = startRetention({ db: database.db, log: silentLog, clock: () => NOW, retentionDays: RETENTION_DAYS });
     try {
       // The pass started by startRetention, not a second one: pass() returns the one in flight.
-      expect(await job.pass()).toEqual({ runs: 2_515, sessions: 1_200, revokedTokens: 1 });
+      expect(await job.pass()).toEqual({ runs: 2_515, sessions: 1_200, revokedTokens: 1, notifications: 0 });
     } finally {
       await job.stop();
     }
@@ -202,7 +203,7 @@ describe.each(BACKENDS)('retention of runs, sessions and revoked tokens on %s', 
     const inFlight = job.pass(); // the pass startRetention began, first batch under way
     await job.stop();
     // One batch done, nothing begun after stop: the rest waits for the next start.
-    expect(await inFlight).toEqual({ runs: 100, sessions: 0, revokedTokens: 0 });
+    expect(await inFlight).toEqual({ runs: 100, sessions: 0, revokedTokens: 0, notifications: 0 });
     expect(await count(sql`SELECT count(*)::int AS count FROM job_runs WHERE user_id = ${userId}`)).toBe(2_522 - 100);
     // A later instance's pass finishes the job.
     await purgeExpired(database.db, { now: NOW, retentionDays: RETENTION_DAYS });

@@ -19,6 +19,10 @@ const COVERED_PROCEDURES = [
   'connections.upsert',
   'kpis.history',
   'kpis.latest',
+  'notifications.deliveries',
+  'notifications.get',
+  'notifications.test',
+  'notifications.update',
   'runs.byId',
   'runs.cancel',
   'runs.list',
@@ -259,6 +263,21 @@ describe.each(BACKENDS)('user B with user A’s ids on %s', (backend) => {
     const bDay = (await rest(b, 'GET', '/api/kpis/history?service=meta&from=2024-01-01&to=2024-01-01')).json().data as Days;
     expect(bDay.days[0]).toMatchObject({ missing: true, metrics: null });
     expect(trpcData<Days>(await trpcQuery(app, 'kpis.history', range, b.auth)).days[0]).toMatchObject({ missing: true });
+  });
+
+  it('notifications: B sees none of A’s channels or deliveries, and cannot name A in an update', async () => {
+    expect((await rest(a, 'PUT', '/api/notifications', { email: 'alice@example.test' })).statusCode).toBe(200);
+    await database.db.execute(
+      sql`SELECT kpi_record_notification(${a.id}, 'meta', 'run.failed', '{"message":"x"}'::jsonb, now())`,
+    );
+    expect((await rest(a, 'GET', '/api/notifications/deliveries')).json().data).toHaveLength(1);
+    expect(trpcData(await trpcQuery(app, 'notifications.get', undefined, b.auth))).toMatchObject({ email: null });
+    expect(trpcData(await trpcQuery(app, 'notifications.deliveries', undefined, b.auth))).toEqual([]);
+    expectRestError(await rest(b, 'PUT', '/api/notifications', { email: 'bob@example.test', user_id: a.id }), 400);
+    expectTrpcError(await trpcMutation(app, 'notifications.update', { email: 'bob@example.test', userId: a.id }, b.auth), 400);
+    // Without a notifier wired, the test send is unavailable rather than sent somewhere.
+    expectTrpcError(await trpcMutation(app, 'notifications.test', undefined, b.auth), 503);
+    expect((await rest(a, 'GET', '/api/notifications')).json().data.email).toBe('alice@example.test');
   });
 
   it('tokens: revoking A’s token id is a 404 for B and A’s tokens keep working', async () => {

@@ -1,5 +1,6 @@
 import type { Db } from '@kpi/db';
 import type { ConnectorsPort } from './services/connections-port.ts';
+import type { NotificationsPort } from './services/notifications-port.ts';
 import type { SchedulerStatsJson, ViewerJson } from './validators/answers/account.ts';
 
 type LogFn = (object: Record<string, unknown>, message?: string) => void;
@@ -19,6 +20,8 @@ export type ApiSettings = {
   runNowPerMinute?: number;
   /** Days the backfill queued on a source's first connection covers (BACKFILL_DAYS); 30 when unset. */
   backfillDays?: number;
+  /** Failed runs in a row that pause a schedule without its own setting (PAUSE_AFTER_FAILURES); 5 when unset. */
+  pauseAfterFailures?: number;
 };
 
 /** Notifications from services to the rest of this process; each is absent where nothing listens. */
@@ -53,6 +56,8 @@ export type ApiDeps = Readonly<{
   events?: ApiEvents;
   /** Sealing credentials, "test connection" and OAuth; absent on a server built without connectors. */
   connectors?: ConnectorsPort;
+  /** Webhook secrets, the webhook address policy and test messages; absent on a server built without them. */
+  notifications?: NotificationsPort;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
   schedulerStats?: () => SchedulerStatsJson;
   /** The sign-in limiter, for password changes; absent in plain service tests. */

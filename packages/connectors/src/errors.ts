@@ -30,6 +30,8 @@ export class ConnectorError extends SyncError {
       retryable: failure === 'rate_limited' || failure === 'transient',
       errorClass: ERROR_CLASS[failure],
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      // A refused source credential pauses the source's schedule until the user reconnects it.
+      ...(failure === 'auth' && target === 'source' ? { kind: 'needs_reauth' as const } : {}),
     });
   }
 }

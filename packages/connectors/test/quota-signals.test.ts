@@ -154,7 +154,12 @@ describe('quota signals', () => {
       fakes.shopify.bucket = { ordersCost: 252, available: 52 };
       fakes.shopify.throttle.restoreRate = 100;
       const shop = await fetchShop(settings, call, SHOP);
-      const orders = await fetchShopifyOrders(settings, call, { shop: SHOP, from: '2026-08-10', to: '2026-08-10', timeZone: shop.ianaTimezone });
+      const orders = await fetchShopifyOrders(settings, call, {
+        shop: SHOP,
+        from: '2026-08-10',
+        to: '2026-08-10',
+        timeZone: shop.ianaTimezone,
+      });
       expect(orders).toHaveLength(3);
       // shop (cost 1 of 1999: no wait), orders page 1 (252 wanted, 52 left: 2 s), then page 2.
       expect(pauses).toEqual([{ ms: 2_000, requestsSeen: 2 }]);
@@ -163,7 +168,12 @@ describe('quota signals', () => {
 
     it('a full enough bucket does not wait', async () => {
       fakes.shopify.bucket = { ordersCost: 252, available: 1748 };
-      await fetchShopifyOrders(settings, call, { shop: SHOP, from: '2026-08-10', to: '2026-08-10', timeZone: 'America/New_York' });
+      await fetchShopifyOrders(settings, call, {
+        shop: SHOP,
+        from: '2026-08-10',
+        to: '2026-08-10',
+        timeZone: 'America/New_York',
+      });
       expect(pauses).toEqual([]);
     });
   });

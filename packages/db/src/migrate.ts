@@ -35,6 +35,9 @@ export const REQUIRED_TABLES = [
   'sheet_destinations',
   'oauth_states',
   'provider_slots',
+  'notification_settings',
+  'notification_events',
+  'notification_deliveries',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

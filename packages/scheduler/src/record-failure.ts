@@ -28,21 +28,29 @@ export async function recordFailure(
   const message = error instanceof Error ? error.message : String(error);
   const now = options.clock.now();
   const retryAt = retryable ? new Date(now.getTime() + (sync?.options.retryAfterMs ?? options.retryDelayMs)) : null;
-  const outcome = await failRun(options.db, {
+  // A refused credential is not tried again: every attempt would be refused the same way.
+  const needsReauth = sync?.options.kind === 'needs_reauth';
+  const { outcome, pausedScheduleId } = await failRun(options.db, {
     runId: run.id,
     workerId: options.workerId,
     now,
     durationMs,
     error: message,
     errorClass,
-    retryAt,
+    retryAt: needsReauth ? null : retryAt,
+    needsReauth,
+    pauseAfterFailures: options.pauseAfterFailures,
   }).catch((dbError: unknown) => {
     log.error(
       { ...fields, event: 'failed', err: dbError },
       'could not record the failure; the lease will expire and the run be retried',
     );
-    return 'lost' as const;
+    return { outcome: 'lost' as const, pausedScheduleId: undefined };
   });
+  if (pausedScheduleId !== undefined) {
+    log.warn({ ...fields, event: 'schedule-paused', scheduleId: pausedScheduleId, needsReauth }, 'schedule paused');
+    options.scheduleChanged?.(pausedScheduleId);
+  }
   if (outcome === 'retry') {
     options.counters.runs.retried++;
     options.observer?.runFinished?.({ service: run.service, status: 'retried', durationMs });

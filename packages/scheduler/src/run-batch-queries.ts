@@ -1,12 +1,14 @@
-import { type Db, serviceQuery, sql } from '@kpi/db';
+import { type Db, queryRows, serviceQuery, sql, withService } from '@kpi/db';
+import { recordRecoveries } from './run-outcome-events.ts';
 
 /** `startedAt`: when the handler started, which for a run that waited in the local queue is after its claim. */
 export type Finished = { runId: number; durationMs: number; result: unknown; startedAt: Date };
 
 /**
- * Records many successes in one statement (atomic by itself: no transaction around it). Each row is written only if this worker still holds the run
- * (as for a single completion), so a run taken back meanwhile stays its new owner's. Answers the ids that
- * were recorded; the others were not ours any more.
+ * Records many successes in one statement. Each row is written only if this worker still holds the run
+ * (as for a single completion), so a run taken back meanwhile stays its new owner's; the same
+ * transaction ends the failure streaks the successes end (`run.recovered`). Answers the ids that were
+ * recorded; the others were not ours any more.
  */
 export async function completeRuns(db: Db, options: { workerId: string; now: Date; finished: Finished[] }): Promise<Set<number>> {
   if (options.finished.length === 0) return new Set();
@@ -16,16 +18,23 @@ export async function completeRuns(db: Db, options: { workerId: string; now: Dat
     result: f.result ?? null,
     started_at: f.startedAt.toISOString(),
   }));
-  const rows = await serviceQuery<{ id: string }>(
-    db,
-    'kpi_complete_runs',
-    sql`UPDATE job_runs r
+  const rows = await withService(db, async (tx) => {
+    const recorded = await queryRows<{ id: string }>(
+      tx,
+      sql`UPDATE job_runs r
           SET status = 'succeeded', started_at = v.started_at, finished_at = ${options.now}, duration_ms = v.duration_ms, result = v.result,
               error = NULL, error_class = NULL, locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
           FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(id bigint, duration_ms integer, result jsonb, started_at timestamptz)
           WHERE r.id = v.id AND r.locked_by = ${options.workerId} AND r.status = 'running'
           RETURNING r.id`,
-  );
+    );
+    await recordRecoveries(
+      tx,
+      recorded.map((row) => Number(row.id)),
+      options.now,
+    );
+    return recorded;
+  });
   return new Set(rows.map((row) => Number(row.id)));
 }
 

@@ -1,4 +1,5 @@
 import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+import { recordFinalFailure } from './run-outcome-events.ts';
 
 export type ClaimedRun = {
   id: number;
@@ -111,7 +112,9 @@ export async function completeRun(
 
 /**
  * Records a failed attempt: queued again at `retryAt` while attempts remain and the error is retryable,
- * else failed for good. Answers what happened, or 'lost' if the run was no longer this worker's.
+ * else failed for good, and then, in the same transaction, counted into the source's failure streak
+ * with its events and any pause. Answers what happened ('lost' if the run was no longer this worker's)
+ * and the schedule the failure paused.
  */
 export async function failRun(
   db: Db,
@@ -123,10 +126,19 @@ export async function failRun(
     error: string;
     errorClass: string;
     retryAt: Date | null;
+    needsReauth: boolean;
+    pauseAfterFailures: number;
   },
-): Promise<'retry' | 'failed' | 'lost'> {
-  const rows = await withService(db, (tx) =>
-    queryRows<{ status: 'queued' | 'failed' }>(
+): Promise<{ outcome: 'retry' | 'failed' | 'lost'; pausedScheduleId?: number }> {
+  return withService(db, async (tx) => {
+    const rows = await queryRows<{
+      status: 'queued' | 'failed';
+      user_id: number;
+      service: Service;
+      trigger: RunTrigger;
+      attempt: number;
+      scheduled_for: Date;
+    }>(
       tx,
       sql`UPDATE job_runs
           SET status = CASE WHEN ${options.retryAt !== null} AND attempt < max_attempts THEN 'queued' ELSE 'failed' END,
@@ -135,22 +147,59 @@ export async function failRun(
               duration_ms = ${options.durationMs}, error = ${options.error.slice(0, 2000)}, error_class = ${options.errorClass.slice(0, 100)},
               locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
           WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
-          RETURNING status`,
-    ),
-  );
-  const status = rows[0]?.status;
-  return status === 'queued' ? 'retry' : status === 'failed' ? 'failed' : 'lost';
+          RETURNING status, user_id, service, trigger, attempt, scheduled_for`,
+    );
+    const row = rows[0];
+    if (!row) return { outcome: 'lost' as const };
+    if (row.status === 'queued') return { outcome: 'retry' as const };
+    const pausedScheduleId = await recordFinalFailure(
+      tx,
+      {
+        runId: options.runId,
+        userId: row.user_id,
+        service: row.service,
+        trigger: row.trigger,
+        attempt: row.attempt,
+        scheduledFor: new Date(row.scheduled_for),
+        error: options.error.slice(0, 2000),
+        errorClass: options.errorClass,
+        needsReauth: options.needsReauth,
+        now: options.now,
+      },
+      options.pauseAfterFailures,
+    );
+    return { outcome: 'failed' as const, ...(pausedScheduleId !== undefined ? { pausedScheduleId } : {}) };
+  });
 }
 
-export type TakenBack = { id: number; userId: number; service: Service; status: 'queued' | 'failed'; lockedBy: string | null };
+export type TakenBack = {
+  id: number;
+  userId: number;
+  service: Service;
+  status: 'queued' | 'failed';
+  lockedBy: string | null;
+  /** The schedule this run's final failure paused. */
+  pausedScheduleId?: number;
+};
 
 /**
  * Takes back runs whose lease expired (their worker died or hung). The lost attempt counts as failed;
- * with attempts left the run is queued again at once, since the lease already made it wait.
+ * with attempts left the run is queued again at once, since the lease already made it wait. A run with
+ * none left fails for good, with its events, in the same transaction.
  */
-export async function takeBackExpiredLeases(db: Db, now: Date): Promise<TakenBack[]> {
-  const rows = await withService(db, (tx) =>
-    queryRows<{ id: string; user_id: number; service: Service; status: 'queued' | 'failed'; previous_owner: string | null }>(
+export async function takeBackExpiredLeases(db: Db, now: Date, pauseAfterFailures: number): Promise<TakenBack[]> {
+  return withService(db, async (tx) => {
+    const rows = await queryRows<{
+      id: string;
+      user_id: number;
+      service: Service;
+      status: 'queued' | 'failed';
+      previous_owner: string | null;
+      trigger: RunTrigger;
+      attempt: number;
+      scheduled_for: Date;
+      error: string;
+    }>(
       tx,
       sql`WITH expired AS (
             SELECT id, locked_by FROM job_runs
@@ -163,16 +212,41 @@ export async function takeBackExpiredLeases(db: Db, now: Date): Promise<TakenBac
               error = 'lease expired: the worker stopped renewing it (crashed or hung)', error_class = 'LeaseExpired',
               locked_by = NULL, locked_until = NULL, updated_at = ${now}
           FROM expired WHERE r.id = expired.id
-          RETURNING r.id, r.user_id, r.service, r.status, expired.locked_by AS previous_owner`,
-    ),
-  );
-  return rows.map((row) => ({
-    id: Number(row.id),
-    userId: row.user_id,
-    service: row.service,
-    status: row.status,
-    lockedBy: row.previous_owner,
-  }));
+          RETURNING r.id, r.user_id, r.service, r.status, expired.locked_by AS previous_owner, r.trigger, r.attempt,
+            r.scheduled_for, r.error`,
+    );
+    const taken: TakenBack[] = [];
+    for (const row of rows) {
+      const pausedScheduleId =
+        row.status === 'failed'
+          ? await recordFinalFailure(
+              tx,
+              {
+                runId: Number(row.id),
+                userId: row.user_id,
+                service: row.service,
+                trigger: row.trigger,
+                attempt: row.attempt,
+                scheduledFor: new Date(row.scheduled_for),
+                error: row.error,
+                errorClass: 'LeaseExpired',
+                needsReauth: false,
+                now,
+              },
+              pauseAfterFailures,
+            )
+          : undefined;
+      taken.push({
+        id: Number(row.id),
+        userId: row.user_id,
+        service: row.service,
+        status: row.status,
+        lockedBy: row.previous_owner,
+        ...(pausedScheduleId !== undefined ? { pausedScheduleId } : {}),
+      });
+    }
+    return taken;
+  });
 }
 
 /** On shutdown, hands unfinished runs back to the queue; the interrupted attempt does not count. */

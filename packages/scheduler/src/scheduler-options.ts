@@ -31,6 +31,8 @@ export type SchedulerOptions = {
   pollIntervalMs?: number;
   leaseSweepIntervalMs?: number;
   reconcileIntervalMs?: number;
+  /** Failed runs in a row that pause a schedule without its own `pause_after_failures` (0: never). */
+  pauseAfterFailures?: number;
   /** The longest the wake-up timer sleeps, so a stepped clock or a lost notification heals by itself. */
   maxSleepMs?: number;
 };
@@ -53,4 +55,5 @@ export const DEFAULTS = {
   leaseSweepIntervalMs: 5_000,
   reconcileIntervalMs: 30_000,
   maxSleepMs: 30_000,
+  pauseAfterFailures: 5,
 };

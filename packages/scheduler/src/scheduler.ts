@@ -57,6 +57,8 @@ export class EnhancedScheduler {
       runTimeoutMs: this.o.runTimeoutMs,
       counters: this.counters,
       observer: this.o.observer,
+      pauseAfterFailures: this.o.pauseAfterFailures,
+      scheduleChanged: (id) => this.scheduleChanged(id),
     });
   }
 
@@ -231,9 +233,10 @@ export class EnhancedScheduler {
   }
 
   private async sweepLeases(): Promise<void> {
-    const taken = await takeBackExpiredLeases(this.o.db, this.clock.now());
+    const taken = await takeBackExpiredLeases(this.o.db, this.clock.now(), this.o.pauseAfterFailures);
     if (taken.length === 0) return;
     recordTakenBack(taken, { counters: this.counters, log: this.o.log, observer: this.o.observer });
+    for (const run of taken) if (run.pausedScheduleId !== undefined) this.scheduleChanged(run.pausedScheduleId);
     void this.worker.pump();
   }
 

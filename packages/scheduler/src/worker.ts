@@ -24,6 +24,10 @@ export type WorkerOptions = {
   runTimeoutMs: number;
   counters: ReturnType<typeof emptyCounters>;
   observer?: SchedulerObserver;
+  /** Failed runs in a row that pause a schedule unless it sets its own (0: never). */
+  pauseAfterFailures: number;
+  /** A run's failure paused this schedule: the heap must drop it now. */
+  scheduleChanged?: (scheduleId: number) => void;
 };
 
 type Active = { run: ClaimedRun; controller: AbortController; done: Promise<void> };

@@ -130,3 +130,4 @@ export function defineSources<const S extends Record<string, SourceDefinition>>(
 export const { SOURCES, SERVICES, DEFAULT_TABS, providerOf, credentialKindsOf } = defineSources(DEFINITIONS);
 export type Service = keyof typeof DEFINITIONS;
 export type Destination = Service | 'sheets';
+export * from './notification-events.ts';

@@ -29,6 +29,7 @@ import {
 } from '@kpi/api';
 import { z } from 'zod';
 import { connectionRoutes } from './connection-routes.ts';
+import { notificationRoutes } from './notification-routes.ts';
 import { ok, type RouteDoc } from './route-doc.ts';
 
 const serviceParams = z.strictObject({ service: serviceInput });
@@ -195,6 +196,7 @@ export const ROUTES: RouteDoc[] = [
     answers: { 200: ok('Figures', schedulerStatsJson), 403: { description: 'Not an administrator' } },
   },
   ...connectionRoutes(),
+  ...notificationRoutes(),
   {
     method: 'get',
     path: '/api/openapi.json',

@@ -1,6 +1,7 @@
 import { authRouter } from './auth.ts';
 import { connectionsRouter } from './connections.ts';
 import { kpisRouter } from './kpis.ts';
+import { notificationsRouter } from './notifications.ts';
 import { runsRouter } from './runs.ts';
 import { schedulerRouter } from './scheduler.ts';
 import { schedulesRouter } from './schedules.ts';
@@ -12,6 +13,7 @@ export const appRouter = router({
   auth: authRouter,
   connections: connectionsRouter,
   kpis: kpisRouter,
+  notifications: notificationsRouter,
   runs: runsRouter,
   scheduler: schedulerRouter,
   schedules: schedulesRouter,

@@ -6,6 +6,7 @@ import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/c
 import { queueFirstConnectBackfill } from './backfill.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
+import { resumeSchedulesPausedForReauth } from './resume-paused.ts';
 
 export type { ConnectionJson };
 
@@ -59,7 +60,10 @@ export async function upsertConnection(deps: ApiDeps, userId: number, raw: Conne
   return saveConnection(deps, userId, service, accountId, obtained, input.conversion_action_types);
 }
 
-/** Saves a connection from a pasted credential or an OAuth flow: both end in the same stored shape. */
+/**
+ * Saves a connection from a pasted credential or an OAuth flow: both end in the same stored shape. A new
+ * credential resumes the schedules paused because the source refused the previous one.
+ */
 export async function saveConnection(
   deps: ApiDeps,
   userId: number,
@@ -71,6 +75,7 @@ export async function saveConnection(
   const port = connectorsOf(deps);
   const settings = conversionActionTypes ? { conversionActionTypes } : {};
   let backfillRunId: number | null = null;
+  let resumed: number[] = [];
   const row = await withTenant(deps.db, userId, async (tx) => {
     if (!credential) {
       const [updated] = await tx
@@ -107,10 +112,15 @@ export async function saveConnection(
       .returning(tenantConnectionColumns);
     // A source's first connection fetches its recent history too, not only the days from now on.
     if (!existing) backfillRunId = await queueFirstConnectBackfill(tx, deps, userId, service);
+    resumed = await resumeSchedulesPausedForReauth(tx, service, deps.clock());
     return saved;
   });
   if (backfillRunId !== null) deps.events?.runQueued?.(backfillRunId);
-  deps.log.info({ event: 'connection-saved', userId, service, credentialKind: row?.credentialKind }, 'connection saved');
+  for (const id of resumed) deps.events?.scheduleChanged?.(id);
+  deps.log.info(
+    { event: 'connection-saved', userId, service, credentialKind: row?.credentialKind, resumedSchedules: resumed },
+    'connection saved',
+  );
   return toJson(deps, service, row);
 }
 

@@ -5,7 +5,8 @@ import { DEFAULT_SCHEDULE, SERVICES } from '../validators/schedule.ts';
 import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 
 const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, lookback_days, last_run_at,
-  next_run_at, created_at, updated_at FROM job_schedules ORDER BY id`;
+  next_run_at, pause_after_failures, paused_reason, paused_at, paused_for, failure_streak, failing_since,
+  created_at, updated_at FROM job_schedules ORDER BY id`;
 
 type ScheduleRow = {
   id: string;
@@ -17,6 +18,12 @@ type ScheduleRow = {
   lookback_days: number | null;
   last_run_at: Date | null;
   next_run_at: Date | null;
+  pause_after_failures: number | null;
+  paused_reason: string | null;
+  paused_at: Date | null;
+  paused_for: JobSchedule['pausedFor'];
+  failure_streak: number;
+  failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -31,6 +38,12 @@ const fromRow = (row: ScheduleRow): JobSchedule => ({
   lookbackDays: row.lookback_days,
   lastRunAt: row.last_run_at && new Date(row.last_run_at),
   nextRunAt: row.next_run_at && new Date(row.next_run_at),
+  pauseAfterFailures: row.pause_after_failures,
+  pausedReason: row.paused_reason,
+  pausedAt: row.paused_at && new Date(row.paused_at),
+  pausedFor: row.paused_for,
+  failureStreak: row.failure_streak,
+  failingSince: row.failing_since && new Date(row.failing_since),
   createdAt: new Date(row.created_at),
   updatedAt: new Date(row.updated_at),
 });
@@ -68,7 +81,9 @@ export async function listSchedules(deps: ApiDeps, userId: number): Promise<Sche
       if (created.length === missing.length) return [...existing, ...created];
       return tx.select().from(jobSchedules).orderBy(jobSchedules.id);
     });
-    return rows.sort((a, b) => SERVICES.indexOf(a.service) - SERVICES.indexOf(b.service)).map(toScheduleJson);
+    return rows
+      .sort((a, b) => SERVICES.indexOf(a.service) - SERVICES.indexOf(b.service))
+      .map((row) => toScheduleJson(row, deps.settings));
   } catch (error) {
     if (!isMissingTable(error)) throw error;
     deps.log.warn(

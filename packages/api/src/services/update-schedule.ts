@@ -9,6 +9,7 @@ import { assertUsableCron } from './validate-schedule.ts';
 /**
  * Creates or changes the user's schedule for one service. Fields left out keep their value. The next
  * fire is computed here, in the schedule's zone, and stored as a UTC instant; a disabled schedule has none.
+ * Enabling a paused schedule clears its pause (reason, time, failure streak).
  */
 export async function updateSchedule(
   deps: ApiDeps,
@@ -23,7 +24,7 @@ export async function updateSchedule(
     throw new AppError('SERVICE_UNAVAILABLE', 'Schedules cannot be saved yet: the database schema is not installed');
   });
   deps.events?.scheduleChanged?.(row.id);
-  return toScheduleJson(row);
+  return toScheduleJson(row, deps.settings);
 }
 
 function saveSchedule(deps: ApiDeps, userId: number, service: Service, input: ScheduleUpdateInput, now: Date) {
@@ -35,7 +36,19 @@ function saveSchedule(deps: ApiDeps, userId: number, service: Service, input: Sc
     assertUsableCron(cron, timezone, deps.settings.minIntervalSeconds, now);
     const nextRunAt = enabled ? computeNextRun(cron, timezone, now) : null;
     const lookbackDays = input.lookback_days ?? current?.lookbackDays ?? null;
-    const values = { cronExpression: cron, timezone, enabled, lookbackDays, nextRunAt, updatedAt: now };
+    // Enabling a schedule the engine paused resumes it: the reason no longer holds and the pause count
+    // starts again (failing_since stays, so the next success reports run.recovered).
+    const resumed = enabled && current?.pausedAt ? { pausedReason: null, pausedAt: null, pausedFor: null, failureStreak: 0 } : {};
+    const values = {
+      cronExpression: cron,
+      timezone,
+      enabled,
+      lookbackDays,
+      nextRunAt,
+      updatedAt: now,
+      ...(input.pause_after_failures !== undefined ? { pauseAfterFailures: input.pause_after_failures } : {}),
+      ...resumed,
+    };
     const [saved] = await tx
       .insert(jobSchedules)
       .values({ userId, service, ...values })

@@ -3,6 +3,7 @@ export * from './account.ts';
 export * from './answers/index.ts';
 export * from './backfill.ts';
 export * from './kpis.ts';
+export * from './notifications.ts';
 export * from './oauth-outcome.ts';
 export * from './runs.ts';
 export * from './schedule.ts';

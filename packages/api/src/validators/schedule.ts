@@ -6,6 +6,9 @@ export { SERVICES, type Service };
 export const serviceInput = z.enum(SERVICES, { error: () => `service must be one of ${SERVICES.join(', ')}` });
 
 export const DEFAULT_SCHEDULE = { cron: '0 2 * * *', enabled: false, timezone: 'Asia/Kolkata' } as const;
+/** Failed runs in a row that pause a schedule when neither it nor PAUSE_AFTER_FAILURES says otherwise. */
+export const DEFAULT_PAUSE_AFTER_FAILURES = 5;
+export const PAUSE_AFTER_FAILURES_MAX = 1000;
 
 export const cronInput = z
   .string({ error: 'cron must be a string' })
@@ -36,6 +39,12 @@ export const scheduleUpdateInput = z.strictObject(
     enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
     timezone: timezoneInput.optional(),
     lookback_days: lookbackDaysInput.optional(),
+    pause_after_failures: z
+      .number({ error: 'pause_after_failures must be a whole number' })
+      .int('pause_after_failures must be a whole number')
+      .min(0, 'pause_after_failures must be 0 (never) or more')
+      .max(PAUSE_AFTER_FAILURES_MAX, `pause_after_failures must be at most ${PAUSE_AFTER_FAILURES_MAX}`)
+      .optional(),
   },
   {
     error: (issue) =>

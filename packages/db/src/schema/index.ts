@@ -5,6 +5,7 @@ export * from './connections.ts';
 export * from './job-runs.ts';
 export * from './job-schedules.ts';
 export * from './kpi-snapshots.ts';
+export * from './notifications.ts';
 export * from './oauth-states.ts';
 export * from './provider-slots.ts';
 export * from './rate-limits.ts';

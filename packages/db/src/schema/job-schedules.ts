@@ -1,6 +1,10 @@
-import { bigserial, boolean, integer, pgTable, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, integer, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 import type { Service } from './tenant.ts';
 import { users } from './users.ts';
+
+/** Why the engine disabled a schedule: a streak of failed runs, or a credential the source refused. */
+export const PAUSE_CAUSES = ['failures', 'needs_reauth'] as const;
+export type PauseCause = (typeof PAUSE_CAUSES)[number];
 
 export const jobSchedules = pgTable(
   'job_schedules',
@@ -17,6 +21,13 @@ export const jobSchedules = pgTable(
     lookbackDays: integer('lookback_days'),
     lastRunAt: timestamp('last_run_at', { withTimezone: true }),
     nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    /** Failed runs in a row that disable the schedule; null means the server's PAUSE_AFTER_FAILURES, 0 never. */
+    pauseAfterFailures: integer('pause_after_failures'),
+    pausedReason: text('paused_reason'),
+    pausedAt: timestamp('paused_at', { withTimezone: true }),
+    pausedFor: varchar('paused_for', { length: 16 }).$type<PauseCause>(),
+    failureStreak: integer('failure_streak').notNull().default(0),
+    failingSince: timestamp('failing_since', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

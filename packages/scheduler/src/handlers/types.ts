@@ -41,12 +41,14 @@ export interface SyncHandler {
 /**
  * A failure a handler classifies. Retryable errors (rate limits, timeouts) are tried again after the
  * retry delay, or after `retryAfterMs` when the source said how long to wait; the rest fail at once.
+ * `kind: 'needs_reauth'`: the source refused the credential, so the schedule is paused at once until
+ * the user saves a working one.
  */
 export class SyncError extends Error {
   override readonly name = 'SyncError';
   constructor(
     message: string,
-    readonly options: { retryable: boolean; errorClass: string; retryAfterMs?: number },
+    readonly options: { retryable: boolean; errorClass: string; retryAfterMs?: number; kind?: 'needs_reauth' },
   ) {
     super(message);
   }

@@ -13,6 +13,11 @@ export const scheduleJson = z.strictObject({
   lookback_days: z.number().int(),
   last_run_at: nullableTimestamp,
   next_run_at: nullableTimestamp,
+  /** Failed runs in a row that pause the schedule (0: never). */
+  pause_after_failures: z.number().int(),
+  /** Why the engine paused the schedule (failures in a row, a refused credential); null when it did not. */
+  paused_reason: z.string().nullable(),
+  paused_at: nullableTimestamp,
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });

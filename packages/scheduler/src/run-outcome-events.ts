@@ -1,0 +1,172 @@
+import { queryRows, type Service, sql, type Tx } from '@kpi/db';
+import { SOURCES } from '@kpi/sources';
+
+/** A run that failed for good, as the failing transaction knows it. */
+export type FinalFailure = {
+  runId: number;
+  userId: number;
+  service: Service;
+  trigger: string;
+  attempt: number;
+  scheduledFor: Date;
+  error: string;
+  errorClass: string;
+  /** The source refused the credential: pause at once, and say to reconnect. */
+  needsReauth: boolean;
+  now: Date;
+};
+
+type StreakRow = {
+  id: string;
+  enabled: boolean;
+  failure_streak: number;
+  failing_since: Date | null;
+  pause_after: number;
+};
+
+const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+
+async function recordNotification(
+  tx: Tx,
+  event: { userId: number; service: Service; type: string; now: Date; payload: Record<string, unknown> },
+): Promise<void> {
+  await tx.execute(
+    sql`SELECT kpi_record_notification(${event.userId}, ${event.service}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, ${event.now}::timestamptz)`,
+  );
+}
+
+/**
+ * In the transaction that failed a run for good: counts it into the source's failure streak, pauses the
+ * schedule when the streak reaches its limit or the credential was refused, and records the events
+ * (`run.failed`, `schedule.paused`, or `connection.needs_reauth` in place of both). Answers the id of
+ * a schedule it paused, so this process's heap can forget it at once.
+ */
+export async function recordFinalFailure(
+  tx: Tx,
+  failure: FinalFailure,
+  defaultPauseAfterFailures: number,
+): Promise<number | undefined> {
+  const { userId, service, now } = failure;
+  const label = SOURCES[service].label;
+  const [streak] = await queryRows<StreakRow>(
+    tx,
+    sql`UPDATE job_schedules SET failure_streak = failure_streak + 1, failing_since = COALESCE(failing_since, ${now})
+        WHERE user_id = ${userId} AND service = ${service}
+        RETURNING id, enabled, failure_streak, failing_since, COALESCE(pause_after_failures, ${defaultPauseAfterFailures}) AS pause_after`,
+  );
+  let pause: { cause: 'failures' | 'needs_reauth'; reason: string } | undefined;
+  if (streak?.enabled && failure.needsReauth) {
+    pause = {
+      cause: 'needs_reauth',
+      reason: `${label} refused the saved credential (${failure.error}). Reconnect ${label} to resume the sync.`,
+    };
+  } else if (streak?.enabled && streak.pause_after > 0 && streak.failure_streak >= streak.pause_after) {
+    pause = {
+      cause: 'failures',
+      reason: `Paused after ${streak.failure_streak} failed runs in a row; the last one said: ${failure.error}. Fix the cause, then resume the schedule.`,
+    };
+  }
+  if (streak && pause) {
+    await tx.execute(
+      sql`UPDATE job_schedules SET enabled = false, next_run_at = NULL, paused_reason = ${pause.reason}, paused_at = ${now},
+            paused_for = ${pause.cause}, updated_at = ${now}
+          WHERE id = ${streak.id}`,
+    );
+  }
+  const run = {
+    id: failure.runId,
+    status: 'failed',
+    trigger: failure.trigger,
+    attempt: failure.attempt,
+    scheduled_for: failure.scheduledFor.toISOString(),
+    finished_at: now.toISOString(),
+    error: failure.error,
+    error_class: failure.errorClass,
+  };
+  const schedule = streak
+    ? {
+        id: Number(streak.id),
+        enabled: streak.enabled && !pause,
+        failure_streak: streak.failure_streak,
+        failing_since: iso(streak.failing_since),
+        paused_reason: pause?.reason ?? null,
+        paused_at: pause ? now.toISOString() : null,
+      }
+    : undefined;
+  const base = { userId, service, now };
+  if (failure.needsReauth) {
+    const paused = pause ? ' The sync is paused until you reconnect it.' : '';
+    await recordNotification(tx, {
+      ...base,
+      type: 'connection.needs_reauth',
+      payload: {
+        message: `${label} refused the saved credential: ${failure.error}.${paused}`,
+        run,
+        ...(schedule ? { schedule } : {}),
+        connection: { service, status: 'needs_reauth' },
+      },
+    });
+    return pause && streak ? Number(streak.id) : undefined;
+  }
+  await recordNotification(tx, {
+    ...base,
+    type: 'run.failed',
+    payload: {
+      message: `The ${label} sync failed after ${failure.attempt} attempt${failure.attempt === 1 ? '' : 's'}: ${failure.error}`,
+      run,
+      ...(schedule ? { schedule } : {}),
+    },
+  });
+  if (pause && schedule) {
+    await recordNotification(tx, {
+      ...base,
+      type: 'schedule.paused',
+      payload: { message: `The ${label} sync was paused. ${pause.reason}`, run, schedule },
+    });
+  }
+  return pause && streak ? Number(streak.id) : undefined;
+}
+
+/**
+ * In the transaction that recorded successes: ends the failure streak of each source that was failing
+ * (`failing_since` is set; resuming a paused schedule restarts the count but keeps it) and records its
+ * `run.recovered`. Touches only failing schedules, so the common case is one index probe per source.
+ */
+export async function recordRecoveries(tx: Tx, runIds: number[], now: Date): Promise<void> {
+  if (runIds.length === 0) return;
+  const rows = await queryRows<{
+    id: string;
+    user_id: number;
+    service: Service;
+    streak: number;
+    failing_since: Date | null;
+    run_id: string;
+  }>(
+    tx,
+    sql`WITH done AS (
+          SELECT DISTINCT ON (user_id, service) id, user_id, service FROM job_runs
+          WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))
+          ORDER BY user_id, service, id DESC
+        ), old AS (
+          SELECT s.id, s.failure_streak, s.failing_since, done.id AS run_id FROM job_schedules s
+          JOIN done ON s.user_id = done.user_id AND s.service = done.service
+          WHERE s.failing_since IS NOT NULL FOR UPDATE OF s
+        )
+        UPDATE job_schedules s SET failure_streak = 0, failing_since = NULL FROM old WHERE s.id = old.id
+        RETURNING s.id, s.user_id, s.service, old.failure_streak AS streak, old.failing_since, old.run_id`,
+  );
+  for (const row of rows) {
+    const label = SOURCES[row.service].label;
+    await recordNotification(tx, {
+      userId: row.user_id,
+      service: row.service,
+      type: 'run.recovered',
+      now,
+      payload: {
+        message: `The ${label} sync succeeded again${row.streak > 0 ? ` after ${row.streak} failed run${row.streak === 1 ? '' : 's'}` : ''} (failing since ${iso(row.failing_since)}).`,
+        run: { id: Number(row.run_id), status: 'succeeded', finished_at: now.toISOString() },
+        schedule: { id: Number(row.id), failure_streak: 0, failing_since: iso(row.failing_since) },
+      },
+    });
+  }
+}
