@@ -34,6 +34,8 @@ export const REQUIRED_TABLES = [
   'connections',
   'sheet_destinations',
   'oauth_states',
+  'admin_audit_log',
+  'scheduler_instances',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

@@ -5,7 +5,7 @@ import { DEFAULT_SCHEDULE, SERVICES } from '../validators/schedule.ts';
 import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 
 const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, last_run_at, next_run_at,
-  created_at, updated_at FROM job_schedules ORDER BY id`;
+  created_at, updated_at, parked_at FROM job_schedules ORDER BY id`;
 
 type ScheduleRow = {
   id: string;
@@ -18,6 +18,7 @@ type ScheduleRow = {
   next_run_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  parked_at: Date | null;
 };
 
 const fromRow = (row: ScheduleRow): JobSchedule => ({
@@ -31,6 +32,7 @@ const fromRow = (row: ScheduleRow): JobSchedule => ({
   nextRunAt: row.next_run_at && new Date(row.next_run_at),
   createdAt: new Date(row.created_at),
   updatedAt: new Date(row.updated_at),
+  parkedAt: row.parked_at && new Date(row.parked_at),
 });
 
 /**

@@ -1,3 +1,4 @@
+export * from './admin-audit-log.ts';
 export * from './api-tokens.ts';
 export * from './connections.ts';
 export * from './job-runs.ts';
@@ -5,6 +6,7 @@ export * from './job-schedules.ts';
 export * from './kpi-snapshots.ts';
 export * from './oauth-states.ts';
 export * from './rate-limits.ts';
+export * from './scheduler-instances.ts';
 export * from './sessions.ts';
 export * from './tenant.ts';
 export * from './users.ts';

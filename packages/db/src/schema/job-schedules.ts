@@ -18,6 +18,8 @@ export const jobSchedules = pgTable(
     nextRunAt: timestamp('next_run_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Set when disabling the user switched this schedule off; enabling the user switches it back on.
+    parkedAt: timestamp('parked_at', { withTimezone: true }),
   },
   (t) => [
     unique('job_schedules_user_service_key').on(t.userId, t.service),
