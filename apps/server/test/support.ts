@@ -43,6 +43,8 @@ export async function buildTestApp(
     webDistDir?: string;
     /** Which proxies to trust (TRUST_PROXY), to test answers over TLS behind a proxy. */
     trustProxy?: AppOptions['trustProxy'];
+    /** The database's LISTEN, for cache invalidation across app instances. */
+    listen?: AppOptions['listen'];
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -68,6 +70,7 @@ export async function buildTestApp(
     onRoute: options.onRoute,
     trustProxy: options.trustProxy ?? false,
     webDistDir: options.webDistDir,
+    ...(options.listen ? { listen: options.listen } : {}),
   });
 }
 

@@ -31,6 +31,9 @@ export async function updateAdminUser(
       tx,
       sql`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
     );
+    // The actor must still be one of them: demoted or disabled a moment ago (by the other side of a race,
+    // or on another instance whose viewer cache had not caught up), it may change nothing.
+    if (!admins.some((row) => row.id === admin.id)) throw new AppError('FORBIDDEN', 'Only administrators may do this');
     const [target] = await queryRows<AdminUserRow>(
       tx,
       sql`SELECT ${ADMIN_USER_COLUMNS} FROM users WHERE id = ${input.id} FOR UPDATE`,

@@ -1,10 +1,11 @@
-import { isUniqueViolation, queryRows, sql, withAdmin, withService } from '@kpi/db';
+import { isUniqueViolation, queryRows, sql, withService } from '@kpi/db';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/password.ts';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { adminUserCreateInput } from '../validators/admin.ts';
 import type { AdminUserJson } from '../validators/answers/admin.ts';
+import { assertStillAdmin, readAsAdmin } from './admin-access.ts';
 import { recordAudit } from './audit-log.ts';
 
 export type AdminUserRow = {
@@ -32,7 +33,7 @@ export function toAdminUserJson(row: AdminUserRow): AdminUserJson {
 
 /** Every account, oldest first, read as kpi_admin. */
 export async function listAdminUsers(deps: Pick<ApiDeps, 'db'>, admin: Viewer): Promise<AdminUserJson[]> {
-  const rows = await withAdmin(deps.db, admin.id, (tx) =>
+  const rows = await readAsAdmin(deps, admin, (tx) =>
     queryRows<AdminUserRow>(tx, sql`SELECT ${ADMIN_USER_COLUMNS} FROM users ORDER BY id`),
   );
   return rows.map(toAdminUserJson);
@@ -48,6 +49,7 @@ export async function createAdminUser(
   const passwordHash = await hashPassword(input.password);
   try {
     return await withService(deps.db, async (tx) => {
+      await assertStillAdmin(tx, admin);
       const [row] = await queryRows<AdminUserRow>(
         tx,
         sql`INSERT INTO users (email, password_hash, role) VALUES (${input.email}, ${passwordHash}, ${input.role})

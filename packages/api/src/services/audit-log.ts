@@ -1,7 +1,8 @@
-import { queryRows, type SQL, sql, type Tx, withAdmin } from '@kpi/db';
+import { queryRows, type SQL, sql, type Tx } from '@kpi/db';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { type AuditListInput, auditListInput } from '../validators/admin.ts';
 import type { AuditAction, AuditEntryJson, AuditPageJson } from '../validators/answers/admin.ts';
+import { readAsAdmin } from './admin-access.ts';
 
 /**
  * Appends one entry, inside the transaction that makes the change: an action is logged exactly when it
@@ -32,7 +33,7 @@ type AuditRow = {
 export async function listAudit(deps: Pick<ApiDeps, 'db'>, admin: Viewer, raw: AuditListInput): Promise<AuditPageJson> {
   const input = auditListInput.parse(raw);
   const older: SQL = input.cursor ? sql`WHERE id < ${input.cursor}` : sql``;
-  const rows = await withAdmin(deps.db, admin.id, (tx) =>
+  const rows = await readAsAdmin(deps, admin, (tx) =>
     queryRows<AuditRow>(
       tx,
       sql`SELECT id, at, actor_id, actor_email, action, target_user_id, details FROM admin_audit_log ${older}
