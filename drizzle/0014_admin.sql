@@ -78,7 +78,10 @@ $$;
 REVOKE ALL ON admin_audit_log FROM kpi_tenant, kpi_service, kpi_admin;
 GRANT INSERT ON admin_audit_log TO kpi_service;
 GRANT SELECT ON admin_audit_log TO kpi_admin;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO kpi_service;
+-- 0002 and 0004 grant every sequence that exists when they run to both roles; the tenant has no use
+-- for this one, so it is revoked after them, and both migration layers end with the same grants.
+GRANT USAGE ON SEQUENCE admin_audit_log_id_seq TO kpi_service;
+REVOKE ALL ON SEQUENCE admin_audit_log_id_seq FROM kpi_tenant;
 
 -- Scheduler instances alive: each upserts its row every few seconds and deletes it on a clean stop.
 -- No user's data is in it.
