@@ -45,6 +45,8 @@ export async function buildTestApp(
     trustProxy?: AppOptions['trustProxy'];
     /** The database's LISTEN, for cache invalidation across app instances. */
     listen?: AppOptions['listen'];
+    /** How long a resolved credential is remembered (default: the app's 5 s). */
+    authCacheSeconds?: number;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -71,6 +73,7 @@ export async function buildTestApp(
     trustProxy: options.trustProxy ?? false,
     webDistDir: options.webDistDir,
     ...(options.listen ? { listen: options.listen } : {}),
+    ...(options.authCacheSeconds !== undefined ? { authCacheSeconds: options.authCacheSeconds } : {}),
   });
 }
 
