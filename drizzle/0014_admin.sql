@@ -14,33 +14,27 @@ ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS parked_at timestamptz;
 -- kpi_admin: the role an administrator's reads run as. Like the other two it cannot log in and is
 -- neither superuser, owner nor BYPASSRLS. It may read accounts (not their password hashes) and the
 -- audit log, and nothing else: no schedule, run, snapshot, connection, session or token row of any user.
+-- Creating a role needs a superuser (or CREATEROLE): drizzle/bootstrap/superuser.psql creates it where
+-- the application logs in as a plain owner. If it is missing and cannot be created here, this file
+-- warns and leaves the role's grants out, the server starts, and the admin pages answer 503 until a
+-- DBA has run the bootstrap (and the next start grants them).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'kpi_admin') THEN
     BEGIN
       CREATE ROLE kpi_admin NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
-    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    EXCEPTION
+      WHEN duplicate_object OR unique_violation THEN NULL;
+      WHEN insufficient_privilege THEN
+        RAISE WARNING 'role kpi_admin is missing and % may not create it: run drizzle/bootstrap/superuser.psql', current_user;
     END;
   END IF;
-  IF NOT pg_has_role(current_user, 'kpi_admin', 'MEMBER') THEN
-    EXECUTE format('GRANT kpi_admin TO %I', current_user);
-  END IF;
-END
-$$;
-GRANT USAGE ON SCHEMA public TO kpi_admin;
-DO $$
-BEGIN
-  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM kpi_admin', current_database());
-END
-$$;
-
-REVOKE ALL ON users FROM kpi_admin;
-GRANT SELECT (id, email, role, created_at, must_change_password, disabled_at) ON users TO kpi_admin;
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = current_schema() AND tablename = 'users' AND policyname = 'admin can read accounts') THEN
-    CREATE POLICY "admin can read accounts" ON users AS PERMISSIVE FOR SELECT TO kpi_admin
-      USING (true);
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'kpi_admin') AND NOT pg_has_role(current_user, 'kpi_admin', 'MEMBER') THEN
+    BEGIN
+      EXECUTE format('GRANT kpi_admin TO %I', current_user);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING '% is not a member of kpi_admin and may not make itself one: run drizzle/bootstrap/superuser.psql', current_user;
+    END;
   END IF;
 END
 $$;
@@ -60,14 +54,6 @@ ALTER TABLE admin_audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE admin_audit_log FORCE ROW LEVEL SECURITY;
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = current_schema() AND tablename = 'admin_audit_log' AND policyname = 'admin can read the audit log') THEN
-    CREATE POLICY "admin can read the audit log" ON admin_audit_log AS PERMISSIVE FOR SELECT TO kpi_admin
-      USING (true);
-  END IF;
-END
-$$;
-DO $$
-BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = current_schema() AND tablename = 'admin_audit_log' AND policyname = 'service can append to the audit log') THEN
     CREATE POLICY "service can append to the audit log" ON admin_audit_log AS PERMISSIVE FOR INSERT TO kpi_service
       WITH CHECK (true);
@@ -75,13 +61,35 @@ BEGIN
 END
 $$;
 -- Append-only: nobody but the owner may change or delete an entry.
-REVOKE ALL ON admin_audit_log FROM kpi_tenant, kpi_service, kpi_admin;
+REVOKE ALL ON admin_audit_log FROM kpi_tenant, kpi_service;
 GRANT INSERT ON admin_audit_log TO kpi_service;
-GRANT SELECT ON admin_audit_log TO kpi_admin;
 -- 0002 and 0004 grant every sequence that exists when they run to both roles; the tenant has no use
 -- for this one, so it is revoked after them, and both migration layers end with the same grants.
 GRANT USAGE ON SEQUENCE admin_audit_log_id_seq TO kpi_service;
 REVOKE ALL ON SEQUENCE admin_audit_log_id_seq FROM kpi_tenant;
+
+-- What kpi_admin may do, where the role exists (see above).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'kpi_admin') THEN
+    RETURN;
+  END IF;
+  GRANT USAGE ON SCHEMA public TO kpi_admin;
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM kpi_admin', current_database());
+  REVOKE ALL ON users FROM kpi_admin;
+  GRANT SELECT (id, email, role, created_at, must_change_password, disabled_at) ON users TO kpi_admin;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = current_schema() AND tablename = 'users' AND policyname = 'admin can read accounts') THEN
+    CREATE POLICY "admin can read accounts" ON users AS PERMISSIVE FOR SELECT TO kpi_admin
+      USING (true);
+  END IF;
+  REVOKE ALL ON admin_audit_log FROM kpi_admin;
+  GRANT SELECT ON admin_audit_log TO kpi_admin;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = current_schema() AND tablename = 'admin_audit_log' AND policyname = 'admin can read the audit log') THEN
+    CREATE POLICY "admin can read the audit log" ON admin_audit_log AS PERMISSIVE FOR SELECT TO kpi_admin
+      USING (true);
+  END IF;
+END
+$$;
 
 -- Scheduler instances alive: each upserts its row every few seconds and deletes it on a clean stop.
 -- No user's data is in it.

@@ -1,4 +1,4 @@
-import { queryRows, sql, type Tx, withAdmin } from '@kpi/db';
+import { queryRows, sql, sqlState, type Tx, withAdmin } from '@kpi/db';
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 
@@ -14,11 +14,28 @@ export async function assertStillAdmin(tx: Tx, admin: Viewer): Promise<void> {
   if (!row) throw new AppError('FORBIDDEN', 'Only administrators may do this');
 }
 
-/** An administrator's reads: as kpi_admin, after checking the actor is still one. */
-export function readAsAdmin<T>(deps: Pick<ApiDeps, 'db'>, admin: Viewer, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return withAdmin(deps.db, admin.id, async (tx) => {
-    const [row] = await queryRows(tx, sql`SELECT 1 FROM users WHERE id = ${admin.id} AND role = 'admin' AND disabled_at IS NULL`);
-    if (!row) throw new AppError('FORBIDDEN', 'Only administrators may do this');
-    return fn(tx);
-  });
+// SQLSTATE of `set_config('role', ...)` naming a role the cluster does not have.
+const NO_SUCH_ROLE = '22023';
+
+/**
+ * An administrator's reads: as kpi_admin, after checking the actor is still one. Where a plain owner
+ * login could not create kpi_admin (drizzle/0014_admin.sql), the answer is a 503 that says what to run.
+ */
+export async function readAsAdmin<T>(deps: Pick<ApiDeps, 'db'>, admin: Viewer, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await withAdmin(deps.db, admin.id, async (tx) => {
+      const [row] = await queryRows(
+        tx,
+        sql`SELECT 1 FROM users WHERE id = ${admin.id} AND role = 'admin' AND disabled_at IS NULL`,
+      );
+      if (!row) throw new AppError('FORBIDDEN', 'Only administrators may do this');
+      return fn(tx);
+    });
+  } catch (error) {
+    if (sqlState(error) !== NO_SUCH_ROLE) throw error;
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'The database has no kpi_admin role yet: a DBA runs drizzle/bootstrap/superuser.psql once, then the server restarts',
+    );
+  }
 }
