@@ -16,8 +16,8 @@ ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS parked_at timestamptz;
 -- audit log, and nothing else: no schedule, run, snapshot, connection, session or token row of any user.
 -- Creating a role needs a superuser (or CREATEROLE): drizzle/bootstrap/superuser.psql creates it where
 -- the application logs in as a plain owner. If it is missing and cannot be created here, this file
--- warns and leaves the role's grants out, the server starts, and the admin pages answer 503 until a
--- DBA has run the bootstrap (and the next start grants them).
+-- warns and leaves the role's grants out, the server starts, and the account list and audit log answer
+-- 503 until a DBA has run the bootstrap (and the next start grants them).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'kpi_admin') THEN
