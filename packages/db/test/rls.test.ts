@@ -81,6 +81,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
           WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`,
     );
     expect(tables.map((t) => t.relname)).toEqual([
+      'admin_audit_log',
       'api_tokens',
       'connections',
       'job_runs',
@@ -88,6 +89,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
       'kpi_snapshots',
       'oauth_states',
       'rate_limits',
+      'scheduler_instances',
       'sessions',
       'sheet_destinations',
       'users',
