@@ -11,6 +11,7 @@ const BENCHES = {
   drain: ['--import', 'tsx', 'drain.ts'],
   soak: ['--import', 'tsx', 'soak.ts'],
   peers: ['--import', 'tsx', 'peers.ts'],
+  fleet: ['--import', 'tsx', 'fleet.ts'],
 };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {
