@@ -13,6 +13,7 @@ const BENCHES = {
   peers: ['--import', 'tsx', 'peers.ts'],
   backfill: ['--import', 'tsx', 'backfill.ts'],
   'provider-slots': ['--import', 'tsx', 'provider-slots.ts'],
+  fleet: ['--import', 'tsx', 'fleet.ts'],
 };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !(name in BENCHES)) {

@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import { type ApiDeps, AppError } from '@kpi/api';
+import type { Database } from '@kpi/db';
 import type { EnhancedScheduler } from '@kpi/scheduler';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { RateCounters } from './rate-limit.ts';
 import { registerApiRateLimit } from './rate-limit-api.ts';
 import { CREDENTIAL_FAILURE_DEFAULTS, SharedCredentialLimiter } from './rate-limit-credentials.ts';
 import { SharedLoginLimiter } from './rate-limit-login.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerConnectionRoutes } from './routes/connections.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
@@ -46,6 +48,11 @@ export type AppOptions = {
    * and CIDR ranges. `true` (trust every hop) lets any client pick its own address; only tests use it.
    */
   trustProxy?: boolean | number | string[];
+  /**
+   * The database's LISTEN: with it, a user whose credentials another instance revoked (NOTIFY
+   * kpi_credentials_revoked) is forgotten by this instance's viewer cache at once, not after its TTL.
+   */
+  listen?: Database['listen'];
   /** How long a resolved credential is remembered (AUTH_CACHE_SECONDS). */
   authCacheSeconds?: number;
   webDistDir?: string;
@@ -85,6 +92,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   const viewers = new ViewerCache((options.authCacheSeconds ?? 5) * 1000);
+  if (options.listen) {
+    // Notifications sent while the listener was reconnecting are lost: forget everything then.
+    const unlisten = await options.listen(
+      'kpi_credentials_revoked',
+      (payload) => viewers.forgetUser(Number(payload)),
+      () => viewers.forgetAll(),
+    );
+    app.addHook('onClose', () => unlisten());
+  }
   // Exact and shared: every attempt is counted in rate_limits before its password is hashed.
   const loginLimiter = new SharedLoginLimiter(
     options.deps.db,
@@ -117,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRunRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerSchedulerRoutes(app, deps);
+  await registerAdminRoutes(app, deps);
   registerOpenApiRoute(app);
   await registerTrpc(app, deps);
   await options.extend?.(app);

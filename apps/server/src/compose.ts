@@ -84,6 +84,7 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
     deps: base,
     ...(scheduler ? { scheduler } : {}),
     authCacheSeconds: config.authCacheSeconds,
+    listen: database.listen.bind(database),
     log,
     bodyLimitBytes: config.bodyLimitBytes,
     login: { maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds },

@@ -1,6 +1,7 @@
 import { bootstrapAdmin } from './bootstrap-admin.ts';
 import { composeServer } from './compose.ts';
 import { loadConfig } from './config.ts';
+import { startHeartbeat } from './instance-heartbeat.ts';
 import { createLogger } from './logger.ts';
 import { startRetention } from './retention.ts';
 
@@ -9,6 +10,7 @@ const log = createLogger(config.logLevel);
 const { app, database, clock, schema, deps, scheduler, dispatcher, schedulerState } = await composeServer(config, log);
 
 let retention: ReturnType<typeof startRetention> | undefined;
+let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
 void schema.whenReady().then(async () => {
   retention = startRetention({ db: database.db, log, clock: deps.clock, retentionDays: config.runRetentionDays });
   await bootstrapAdmin(deps, log, { email: config.adminEmail, password: config.adminPassword }).catch((error) =>
@@ -24,6 +26,7 @@ void schema.whenReady().then(async () => {
   await scheduler.start().then(
     () => {
       schedulerState.current = 'running';
+      heartbeat = startHeartbeat({ db: database.db, instanceId: scheduler.instanceId, clock: deps.clock, log });
       log.info({ event: 'scheduler-started', instanceId: scheduler.instanceId }, 'scheduler started');
     },
     (error: unknown) => log.error({ event: 'scheduler-start-failed', err: error }, 'scheduler failed to start'),
@@ -42,6 +45,7 @@ async function shutdown(signal: string): Promise<void> {
   await app.close();
   if (scheduler) await scheduler.stop(config.shutdownGraceSeconds * 1000);
   await dispatcher?.stop();
+  await heartbeat?.stop();
   clock.stop();
   await database.close();
   process.exit(0);

@@ -6,7 +6,8 @@ import { LRUCache } from 'lru-cache';
  * Who a credential belongs to, remembered for a few seconds so that a busy API client costs one database
  * transaction per request instead of two. Keys are hashes of the credential, never the credential.
  * Revoking a token or signing out on this instance forgets the user's entries at once; another instance
- * forgets them within the TTL (AUTH_CACHE_SECONDS; 0 turns the cache off).
+ * forgets them within the TTL (AUTH_CACHE_SECONDS; 0 turns the cache off), or at once for the changes
+ * that notify `kpi_credentials_revoked` (an administrator disabling, demoting or resetting a user).
  */
 export class ViewerCache {
   private readonly entries: LRUCache<string, Viewer> | undefined;
@@ -30,6 +31,10 @@ export class ViewerCache {
 
   forget(key: string): void {
     this.entries?.delete(key);
+  }
+
+  forgetAll(): void {
+    this.entries?.clear();
   }
 
   forgetUser(userId: number): void {

@@ -95,7 +95,7 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
 
   const call = (
     target: FastifyInstance,
-    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     who?: TestUser,
     payload?: unknown,
@@ -306,6 +306,35 @@ describe.each(BACKENDS)('OpenAPI document against the route table and real answe
     conforms('POST', '/api/notifications/test', await call(app, 'POST', '/api/notifications/test'));
     conforms('GET', '/api/notifications/deliveries', await call(app, 'GET', '/api/notifications/deliveries?limit=5', user));
     conforms('GET', '/api/notifications/deliveries', await call(app, 'GET', '/api/notifications/deliveries?limit=0', user));
+  });
+
+  it('describes the answers of the admin paths and sign out everywhere', async () => {
+    const leaving = await createTestUser(database, 'openapi-everywhere');
+    const session = await call(app, 'POST', '/api/auth/login', undefined, { email: leaving.email, password: 'password-123' });
+    const cookie = String(session.headers['set-cookie']).split(';')[0] as string;
+    const everywhere = '/api/auth/sign-out-everywhere';
+    conforms('POST', everywhere, await call(app, 'POST', everywhere, undefined, undefined, { cookie }));
+    conforms('POST', everywhere, await call(app, 'POST', everywhere));
+
+    conforms('GET', '/api/admin/users', await call(app, 'GET', '/api/admin/users', admin));
+    conforms('GET', '/api/admin/users', await call(app, 'GET', '/api/admin/users', user));
+    const made = conforms(
+      'POST',
+      '/api/admin/users',
+      await call(app, 'POST', '/api/admin/users', admin, {
+        email: `openapi-made-${Date.now()}@example.test`,
+        password: 'made-pass-1',
+      }),
+    );
+    conforms('POST', '/api/admin/users', await call(app, 'POST', '/api/admin/users', admin, { email: 'x', password: 'y' }));
+    const one = '/api/admin/users/{id}';
+    conforms('PATCH', one, await call(app, 'PATCH', `/api/admin/users/${made.json().data.id}`, admin, { disabled: true }));
+    conforms('PATCH', one, await call(app, 'PATCH', '/api/admin/users/2000000000', admin, { disabled: true }));
+    conforms('PATCH', one, await call(app, 'PATCH', `/api/admin/users/${user.id}`, user, { role: 'admin' }));
+    conforms('GET', '/api/admin/audit', await call(app, 'GET', '/api/admin/audit?limit=5', admin));
+    conforms('GET', '/api/admin/audit', await call(app, 'GET', '/api/admin/audit?limit=0', admin));
+    conforms('GET', '/api/admin/fleet', await call(app, 'GET', '/api/admin/fleet', admin));
+    conforms('GET', '/api/admin/fleet', await call(app, 'GET', '/api/admin/fleet', user));
   });
 
   it('checked a success and an error answer of every documented /api/ route', () => {

@@ -44,6 +44,10 @@ export async function buildTestApp(
     webDistDir?: string;
     /** Which proxies to trust (TRUST_PROXY), to test answers over TLS behind a proxy. */
     trustProxy?: AppOptions['trustProxy'];
+    /** The database's LISTEN, for cache invalidation across app instances. */
+    listen?: AppOptions['listen'];
+    /** How long a resolved credential is remembered (default: the app's 5 s). */
+    authCacheSeconds?: number;
   } = {},
 ): Promise<FastifyInstance> {
   const deps = options.deps ?? testDeps(database);
@@ -69,6 +73,8 @@ export async function buildTestApp(
     onRoute: options.onRoute,
     trustProxy: options.trustProxy ?? false,
     webDistDir: options.webDistDir,
+    ...(options.listen ? { listen: options.listen } : {}),
+    ...(options.authCacheSeconds !== undefined ? { authCacheSeconds: options.authCacheSeconds } : {}),
   });
 }
 

@@ -9,10 +9,18 @@ import { buildTestApp, createTestUser, type TestUser } from './support.ts';
 // Every procedure that has an attacker case below. A new procedure fails the completeness test until
 // someone writes down what user B may and may not do with it.
 // The connections and sheets procedures have their attacker cases in connections-api.test.ts and
-// connections-rls.test.ts; they are listed here so that a new procedure anywhere fails this guard.
+// connections-rls.test.ts, the admin procedures and auth.signOutEverywhere (B's call leaves the
+// sessions of others alone) in admin-api.test.ts; they are listed here so that a new procedure anywhere
+// fails this guard.
 const COVERED_PROCEDURES = [
+  'admin.audit',
+  'admin.fleet',
+  'admin.users.create',
+  'admin.users.list',
+  'admin.users.update',
   'auth.changePassword',
   'auth.me',
+  'auth.signOutEverywhere',
   'connections.list',
   'connections.remove',
   'connections.test',

@@ -1,5 +1,6 @@
 export type { SQL } from 'drizzle-orm';
 export { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+export { ADMIN_ROLE, withAdmin } from './admin.ts';
 export type { Database, Db, Script, Tx, Unlisten } from './database.ts';
 export * from './errors.ts';
 export { applyMigrations, MIGRATIONS_DIR, missingTables, REQUIRED_TABLES, readMigrations } from './migrate.ts';

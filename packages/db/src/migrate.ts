@@ -38,6 +38,8 @@ export const REQUIRED_TABLES = [
   'notification_settings',
   'notification_events',
   'notification_deliveries',
+  'admin_audit_log',
+  'scheduler_instances',
 ] as const;
 
 /** Which of the tables the application needs are missing (empty when the schema is complete). */

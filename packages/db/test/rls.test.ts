@@ -81,6 +81,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
           WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`,
     );
     expect(tables.map((t) => t.relname)).toEqual([
+      'admin_audit_log',
       'api_tokens',
       'connections',
       'job_runs',
@@ -92,6 +93,7 @@ describe.each(BACKENDS)('row-level security on %s', (backend) => {
       'oauth_states',
       'provider_slots',
       'rate_limits',
+      'scheduler_instances',
       'sessions',
       'sheet_destinations',
       'users',

@@ -6,7 +6,7 @@ export type Answer = { description: string; body?: z.ZodType; redirect?: true };
 
 /** One REST route, as apps/server/src/routes/*.ts registers it; the document and its test are built from this list. */
 export type RouteDoc = {
-  method: 'get' | 'put' | 'post' | 'delete';
+  method: 'get' | 'put' | 'post' | 'patch' | 'delete';
   /** OpenAPI style: `{name}` where Fastify has `:name`. */
   path: string;
   summary: string;

@@ -22,12 +22,14 @@ import {
   serviceInput,
   serviceStatsJson,
   signedOutAnswer,
+  signedOutEverywhereJson,
   tokenCreatedJson,
   tokenCreateInput,
   tokenIdInput,
   userAnswer,
 } from '@kpi/api';
 import { z } from 'zod';
+import { adminRoutes } from './admin-routes.ts';
 import { connectionRoutes } from './connection-routes.ts';
 import { notificationRoutes } from './notification-routes.ts';
 import { ok, type RouteDoc } from './route-doc.ts';
@@ -52,6 +54,13 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Sign out (ends the session on the server)',
     auth: false,
     answers: { 200: { description: 'Signed out', body: signedOutAnswer } },
+  },
+  {
+    method: 'post',
+    path: '/api/auth/sign-out-everywhere',
+    summary: 'End every session of the caller, this one included (API tokens stay)',
+    auth: true,
+    answers: { 200: ok('Signed out everywhere', signedOutEverywhereJson) },
   },
   {
     method: 'get',
@@ -197,6 +206,7 @@ export const ROUTES: RouteDoc[] = [
   },
   ...connectionRoutes(),
   ...notificationRoutes(),
+  ...adminRoutes(),
   {
     method: 'get',
     path: '/api/openapi.json',

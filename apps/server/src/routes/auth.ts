@@ -7,6 +7,7 @@ import {
   loginInput,
   logout,
   normalizeEmail,
+  signOutEverywhere,
 } from '@kpi/api';
 import type { FastifyInstance } from 'fastify';
 import { requireViewer, sessionCookieName } from '../plugins/authenticate.ts';
@@ -36,6 +37,13 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps, limiter:
     if (cookie) await logout(deps, cookie);
     reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
     return { success: true };
+  });
+
+  // Every session of the viewer ends, this one included; API tokens are not sessions and stay.
+  app.post('/api/auth/sign-out-everywhere', async (request, reply) => {
+    const result = await signOutEverywhere(deps, requireViewer(request).id);
+    reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
+    return { success: true, data: result };
   });
 
   app.get('/api/auth/me', async (request) => {

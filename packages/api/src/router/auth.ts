@@ -1,4 +1,5 @@
 import { accountFlags, changePassword } from '../services/password-change.ts';
+import { signOutEverywhere } from '../services/sessions.ts';
 import { changePasswordInput } from '../validators/account.ts';
 import { authedProcedure, publicProcedure, router } from './trpc.ts';
 
@@ -15,4 +16,5 @@ export const authRouter = router({
       clientKey: ctx.clientKey,
     }),
   ),
+  signOutEverywhere: authedProcedure.mutation(({ ctx }) => signOutEverywhere(ctx.deps, ctx.viewer.id)),
 });

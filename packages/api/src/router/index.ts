@@ -1,3 +1,4 @@
+import { adminRouter } from './admin.ts';
 import { authRouter } from './auth.ts';
 import { connectionsRouter } from './connections.ts';
 import { kpisRouter } from './kpis.ts';
@@ -10,6 +11,7 @@ import { tokensRouter } from './tokens.ts';
 import { router } from './trpc.ts';
 
 export const appRouter = router({
+  admin: adminRouter,
   auth: authRouter,
   connections: connectionsRouter,
   kpis: kpisRouter,

@@ -88,7 +88,7 @@ export async function viewerFromApiToken(deps: Pick<ApiDeps, 'db'>, token: strin
             UPDATE api_tokens SET last_used_at = now() FROM t
             WHERE api_tokens.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '60 seconds')
           )
-          SELECT u.id, u.email, u.role FROM t JOIN users u ON u.id = t.user_id`,
+          SELECT u.id, u.email, u.role FROM t JOIN users u ON u.id = t.user_id WHERE u.disabled_at IS NULL`,
     ),
   );
   return row;

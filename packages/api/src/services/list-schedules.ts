@@ -6,7 +6,7 @@ import { type ScheduleJson, toScheduleJson } from './schedule-json.ts';
 
 const SELECT_SCHEDULES = sql`SELECT id, user_id, service, cron_expression, enabled, timezone, lookback_days, last_run_at,
   next_run_at, pause_after_failures, paused_reason, paused_at, paused_for, failure_streak, failing_since,
-  created_at, updated_at FROM job_schedules ORDER BY id`;
+  created_at, updated_at, parked_at FROM job_schedules ORDER BY id`;
 
 type ScheduleRow = {
   id: string;
@@ -26,6 +26,7 @@ type ScheduleRow = {
   failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
+  parked_at: Date | null;
 };
 
 const fromRow = (row: ScheduleRow): JobSchedule => ({
@@ -46,6 +47,7 @@ const fromRow = (row: ScheduleRow): JobSchedule => ({
   failingSince: row.failing_since && new Date(row.failing_since),
   createdAt: new Date(row.created_at),
   updatedAt: new Date(row.updated_at),
+  parkedAt: row.parked_at && new Date(row.parked_at),
 });
 
 /**

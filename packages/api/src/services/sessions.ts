@@ -18,12 +18,20 @@ export async function login(deps: ApiDeps, raw: z.input<typeof loginInput>): Pro
     ? []
     : await withService(deps.db, (tx) =>
         tx
-          .select({ id: users.id, email: users.email, role: users.role, passwordHash: users.passwordHash })
+          .select({
+            id: users.id,
+            email: users.email,
+            role: users.role,
+            passwordHash: users.passwordHash,
+            disabledAt: users.disabledAt,
+          })
           .from(users)
           .where(sql`${users.email} = ${email}`),
       );
   const valid = await verifyPassword(input.password, account?.passwordHash ?? (await decoyHash()));
   if (!account || !valid) throw new AppError('INVALID_CREDENTIALS', 'E-mail or password is wrong');
+  // Said only to whoever knows the password: it tells them nothing an attacker could use.
+  if (account.disabledAt) throw new AppError('FORBIDDEN', 'This account is disabled; ask an administrator');
   const sessionToken = newSecret(SESSION_PREFIX);
   const expiresAt = new Date(deps.clock().getTime() + deps.settings.sessionTtlSeconds * 1000);
   await withService(deps.db, (tx) =>
@@ -50,8 +58,23 @@ export async function viewerFromSession(deps: Pick<ApiDeps, 'db'>, sessionToken:
     queryRows<Viewer>(
       tx,
       sql`SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.token_hash = ${hashSecret(sessionToken)} AND s.expires_at > now()`,
+          WHERE s.token_hash = ${hashSecret(sessionToken)} AND s.expires_at > now() AND u.disabled_at IS NULL`,
     ),
   );
   return row;
+}
+
+/** Ends every session of the user, the one making the request included ("sign out everywhere"). */
+export async function signOutEverywhere(
+  deps: Pick<ApiDeps, 'db' | 'events'>,
+  userId: number,
+): Promise<{ sessions_ended: number }> {
+  const ended = await withService(deps.db, async (tx) => {
+    const rows = await queryRows<{ id: string }>(tx, sql`DELETE FROM sessions WHERE user_id = ${userId} RETURNING id`);
+    // Other instances forget their cached viewer for these sessions at commit, not after the cache's TTL.
+    await tx.execute(sql`SELECT pg_notify('kpi_credentials_revoked', ${String(userId)})`);
+    return rows;
+  });
+  deps.events?.credentialsRevoked?.(userId);
+  return { sessions_ended: ended.length };
 }

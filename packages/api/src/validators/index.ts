@@ -1,5 +1,6 @@
 // Schemas shared by the server and the web forms. Only zod and @kpi/cron: safe to bundle for the browser.
 export * from './account.ts';
+export * from './admin.ts';
 export * from './answers/index.ts';
 export * from './backfill.ts';
 export * from './kpis.ts';

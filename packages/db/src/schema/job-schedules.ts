@@ -30,6 +30,8 @@ export const jobSchedules = pgTable(
     failingSince: timestamp('failing_since', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Set when disabling the user switched this schedule off; enabling the user switches it back on.
+    parkedAt: timestamp('parked_at', { withTimezone: true }),
   },
   (t) => [unique('job_schedules_user_service_key').on(t.userId, t.service)],
 ).enableRLS();

@@ -8,4 +8,6 @@ export const users = pgTable('users', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   // The UI asks for a new password until it is changed (the generated first administrator).
   mustChangePassword: boolean('must_change_password').notNull().default(false),
+  // Set while an administrator has the account disabled: no sign-in, no session, no token, no fires.
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
 }).enableRLS();

@@ -1,4 +1,5 @@
 export * from './account.ts';
+export * from './admin.ts';
 export * from './backfill.ts';
 export * from './common.ts';
 export * from './connections.ts';
