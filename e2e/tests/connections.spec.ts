@@ -30,7 +30,8 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
 }) => {
   await signIn(page, 'connector');
   await openSource(page, 'meta');
-  await expect(scheduleCard(page, 'Meta Ads').getByText('Sample data', { exact: true })).toBeVisible();
+  const state = page.locator('.page-head [data-state]');
+  await expect(state).toHaveText('○ Not connected');
 
   const meta = connectionCard(page, 'Meta Ads');
   await expect(meta.getByText('Sample data', { exact: true })).toBeVisible();
@@ -42,7 +43,7 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   await meta.getByRole('button', { name: 'Test connection' }).click();
   await expect(meta.getByRole('status').filter({ hasText: 'Works:' })).toBeVisible();
   await expect(meta.getByText('OK', { exact: true })).toBeVisible();
-  await expect(scheduleCard(page, 'Meta Ads').getByText('Live', { exact: true })).toBeVisible();
+  await expect(state).toHaveText('… Connected');
 
   await page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link', { name: 'Connections' }).click();
   const sheet = sheetCard(page);
@@ -100,7 +101,7 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   const jobId = await runNowAndWait(page, 'failed');
   // One attempt, one call: a retryable failure would have been queued again instead.
   expect(await metaRequestsWith(FAKE.metaRejectedToken)).toBe(1);
-  await expect(page.getByRole('heading', { level: 1 }).locator('..').locator('[data-state]')).toHaveText('! Needs reconnect');
+  await expect(page.locator('.page-head [data-state]')).toHaveText('! Needs reconnect');
 
   await expect(meta.getByText('Needs reconnecting')).toBeVisible();
   const alert = meta.getByRole('alert').filter({ hasText: 'Reconnect needed' });

@@ -1,12 +1,8 @@
+import { InstanceStats } from '../components/admin/instance-stats.tsx';
 import { PageTitle } from '../components/layout/page-title.tsx';
 import { ErrorNotice, Loading } from '../components/layout/states.tsx';
 import { useViewer } from '../hooks/use-viewer.ts';
 import { trpc } from '../lib/trpc.ts';
-
-function figureText(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
 
 /** Administrators only: the server answers 403 to anyone else, so the page says so instead of guessing. */
 export function AdminPage() {
@@ -30,14 +26,7 @@ export function AdminPage() {
         ) : stats.error ? (
           <ErrorNotice title="Could not load scheduler figures" error={stats.error} onRetry={() => void stats.refetch()} />
         ) : (
-          <dl className="metrics card">
-            {Object.entries(stats.data ?? {}).map(([name, value]) => (
-              <div key={name}>
-                <dt>{name}</dt>
-                <dd className="mono small">{figureText(value)}</dd>
-              </div>
-            ))}
-          </dl>
+          <InstanceStats stats={stats.data ?? {}} />
         )}
       </section>
     </>

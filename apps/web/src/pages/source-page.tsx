@@ -1,7 +1,6 @@
 import { useParams, useSearchParams } from 'react-router';
 import { HistorySection } from '../components/charts/history-section.tsx';
 import { ConnectionCard } from '../components/connections/connection-card.tsx';
-import { ModeBadge } from '../components/connections/connection-status.tsx';
 import { PageTitle } from '../components/layout/page-title.tsx';
 import { ErrorNotice, Loading } from '../components/layout/states.tsx';
 import { StateBadge } from '../components/overview/state-badge.tsx';
@@ -63,7 +62,6 @@ function SourceDetail({ service }: { service: Service }) {
               onSave={(changes) => schedules.updateSchedule(service, changes)}
               actions={<RunNow onRun={() => schedules.runNow(service)} />}
               minIntervalSeconds={limits.data?.minIntervalSeconds ?? 0}
-              {...(connection ? { badge: <ModeBadge mode={connection.mode} /> } : {})}
             />
           )}
         </section>
