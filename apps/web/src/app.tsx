@@ -1,4 +1,4 @@
-import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { RouterProvider } from 'react-router';
 import { ChangePassword } from './components/auth/change-password.tsx';
@@ -10,14 +10,14 @@ import { createTrpcClient, trpc } from './lib/trpc.ts';
 import { createAppRouter } from './router.tsx';
 
 function createQueryClient(): QueryClient {
+  // An expired session turns every call into a 401: ask who we are again, which shows the sign-in page
+  // at the same URL, so signing in again returns to the page the user was on.
+  const onError = (error: unknown) => {
+    if (describeError(error).httpStatus === 401) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
+  };
   const queryClient: QueryClient = new QueryClient({
-    queryCache: new QueryCache({
-      // An expired session turns every call into a 401: ask who we are again, which shows the sign-in page
-      // at the same URL, so signing in again returns to the page the user was on.
-      onError: (error) => {
-        if (describeError(error).httpStatus === 401) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
-      },
-    }),
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,

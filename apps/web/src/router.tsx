@@ -3,6 +3,7 @@ import { AppShell } from './components/layout/app-shell.tsx';
 import { useViewer } from './hooks/use-viewer.ts';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { RouteErrorPage } from './pages/route-error-page.tsx';
 
 function Shell() {
   return <AppShell viewer={useViewer()} />;
@@ -13,6 +14,7 @@ function Shell() {
 export const ROUTES: RouteObject[] = [
   {
     element: <Shell />,
+    errorElement: <RouteErrorPage />,
     children: [
       { index: true, element: <OverviewPage /> },
       { path: 'sources/:service', lazy: async () => ({ Component: (await import('./pages/source-page.tsx')).SourcePage }) },
