@@ -1,11 +1,15 @@
 // @vitest-environment node
 import '../../../test/dom.ts';
 import { cleanup, render, screen } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../lib/api-types.ts';
 import { RunDetail } from './run-detail.tsx';
 
 afterEach(cleanup);
+
+const inRouter = (node: ReactNode) => render(<MemoryRouter>{node}</MemoryRouter>);
 
 function run(extra: Record<string, unknown>): Run {
   return {
@@ -33,8 +37,9 @@ const fact = (label: string) => screen.getByText(label, { selector: 'dt' }).next
 
 describe('RunDetail', () => {
   it('says why a run ran, its lag and duration, and reads range and days changed when the server sends them', () => {
-    render(<RunDetail run={run({ range: { from: '2026-10-26', to: '2026-11-01' }, days_changed: 2 })} />);
+    inRouter(<RunDetail run={run({ range: { from: '2026-10-26', to: '2026-11-01' }, days_changed: 2 })} />);
     expect(fact('Why it ran')).toBe('Scheduled: the cron fired');
+    expect(screen.getByRole('link', { name: 'Meta Ads' }).getAttribute('href')).toBe('/sources/meta');
     expect(fact('Lag')).toBe('1.5 s');
     expect(fact('Duration')).toBe('1.5 s');
     expect(fact('Days fetched')).toBe('2026-10-26 to 2026-11-01');
@@ -43,14 +48,14 @@ describe('RunDetail', () => {
   });
 
   it('shows a dash for fields an older server leaves out, and ignores malformed ones', () => {
-    render(<RunDetail run={run({ range: { from: 'yesterday' }, days_changed: '3' })} />);
+    inRouter(<RunDetail run={run({ range: { from: 'yesterday' }, days_changed: '3' })} />);
     expect(fact('Days fetched')).toBe('—');
     expect(fact('Days changed')).toBe('—');
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 
   it('lays out a retried failure attempt by attempt, with the final error, and a backfill with its progress', () => {
-    render(
+    inRouter(
       <RunDetail
         run={run({
           trigger: 'backfill',
@@ -77,7 +82,7 @@ describe('RunDetail', () => {
   });
 
   it('a run waiting for its retry shows the error of the attempt that failed', () => {
-    render(<RunDetail run={run({ status: 'queued', attempt: 1, started_at: null, finished_at: null, error: 'timeout' })} />);
+    inRouter(<RunDetail run={run({ status: 'queued', attempt: 1, started_at: null, finished_at: null, error: 'timeout' })} />);
     const steps = [...document.querySelectorAll('.timeline-step strong')].map((step) => step.textContent);
     expect(steps).toEqual(['Queued', 'Attempt 1 failed; retried', 'Waiting to start']);
     expect(screen.getByText('timeout')).toBeTruthy();

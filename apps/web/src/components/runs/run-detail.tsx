@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import type { Run } from '../../lib/api-types.ts';
 import { runDaysChanged, runLagMs, runProgress, runRange, runReason } from '../../lib/run-facts.ts';
 import { serviceLabel } from '../../lib/services.ts';
@@ -26,7 +27,9 @@ export function RunDetail({ run }: { run: Run }) {
           <Fact label="Status">
             <RunStatusBadge status={run.status} />
           </Fact>
-          <Fact label="Source">{serviceLabel(run.service)}</Fact>
+          <Fact label="Source">
+            <Link to={`/sources/${run.service}`}>{serviceLabel(run.service)}</Link>
+          </Fact>
           <Fact label="Why it ran">{runReason(run)}</Fact>
           <Fact label="Due at">
             <time dateTime={run.scheduled_for}>{formatDateTime(run.scheduled_for, undefined, true)}</time>
