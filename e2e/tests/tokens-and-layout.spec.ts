@@ -40,6 +40,18 @@ test('every page fits a 375 px wide screen without sideways scrolling', async ({
   }
   await openSource(page, 'meta');
   await screenshot(page.locator('article.schedule'), 'mobile-schedule-card');
+
+  // On a phone the page links fold behind Menu; a chosen page closes it again.
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const runsLink = page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link', { name: 'Runs' });
+  await expect(runsLink).toBeHidden();
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await screenshot(page, 'mobile-menu-open');
+  await runsLink.click();
+  await expect(page.getByRole('heading', { name: 'Runs', level: 1 })).toBeVisible();
+  await expect(runsLink).toBeHidden();
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
 });
 
 test('every control is labelled, and the first schedule toggle is reached and used from the keyboard', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useAuth } from '../../hooks/use-auth.ts';
 import type { Viewer } from '../../lib/api-types.ts';
@@ -25,12 +25,15 @@ export function AppShell({ viewer }: { viewer: Viewer }) {
   const { pathname } = useLocation();
   const main = useRef<HTMLElement>(null);
   const shown = useRef(pathname);
+  // On a phone the page links fold behind a Menu button; wider screens always show them (see the CSS).
+  const [menuOpen, setMenuOpen] = useState(false);
 
   // After a client-side navigation, focus moves to the new page's heading, as a page load would put a
   // screen reader at the top; the first render leaves focus where the browser put it.
   useEffect(() => {
     if (shown.current === pathname) return;
     shown.current = pathname;
+    setMenuOpen(false);
     main.current?.querySelector<HTMLElement>('h1')?.focus();
   });
 
@@ -42,7 +45,16 @@ export function AppShell({ viewer }: { viewer: Viewer }) {
       <header className="topbar">
         <div className="topbar-inner">
           <span className="brand">KPI sync</span>
-          <nav aria-label="Pages">
+          <button
+            type="button"
+            className="button-secondary menu-button"
+            aria-expanded={menuOpen}
+            aria-controls="page-links"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+          <nav aria-label="Pages" id="page-links" className={menuOpen ? 'open' : undefined}>
             {navItems(viewer).map((item) => (
               <NavLink key={item.to} to={item.to} end={item.end ?? false}>
                 {item.label}
