@@ -7,6 +7,16 @@ export const USERS = {
   layout: { email: 'layout@e2e.test', password: 'layout-password-1' },
   connector: { email: 'connector@e2e.test', password: 'connector-password-1' },
   reauth: { email: 'reauth@e2e.test', password: 'reauth-password-1' },
+  pages: { email: 'pages@e2e.test', password: 'pages-password-1' },
+  keyboard: { email: 'keyboard@e2e.test', password: 'keyboard-password-1' },
+  returner: { email: 'returner@e2e.test', password: 'returner-password-1' },
 } as const;
 
-export type UserKey = keyof typeof USERS;
+/** The first administrator, made by the server itself from ADMIN_EMAIL/ADMIN_PASSWORD (see global-setup). */
+export const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-1' } as const;
+
+export type UserKey = keyof typeof USERS | 'admin';
+
+export function credentialsOf(user: UserKey): { email: string; password: string } {
+  return user === 'admin' ? ADMIN : USERS[user];
+}

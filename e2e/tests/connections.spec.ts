@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page, test } from '@playwright/test';
-import { scheduleCard, screenshot, signIn } from '../support/app.ts';
+import { openSource, scheduleCard, screenshot, signIn } from '../support/app.ts';
 import { FAKE, metaRequestsWith, sheetRows } from '../support/fakes.ts';
 
 const connectionCard = (page: Page, label: string) => page.getByRole('article', { name: `${label} connection`, exact: true });
@@ -29,7 +29,9 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   page,
 }) => {
   await signIn(page, 'connector');
-  await expect(scheduleCard(page, 'Meta Ads').getByText('Sample data', { exact: true })).toBeVisible();
+  await openSource(page, 'meta');
+  const state = page.locator('.page-head [data-state]');
+  await expect(state).toHaveText('○ Not connected');
 
   const meta = connectionCard(page, 'Meta Ads');
   await expect(meta.getByText('Sample data', { exact: true })).toBeVisible();
@@ -41,8 +43,9 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   await meta.getByRole('button', { name: 'Test connection' }).click();
   await expect(meta.getByRole('status').filter({ hasText: 'Works:' })).toBeVisible();
   await expect(meta.getByText('OK', { exact: true })).toBeVisible();
-  await expect(scheduleCard(page, 'Meta Ads').getByText('Live', { exact: true })).toBeVisible();
+  await expect(state).toHaveText('… Connected');
 
+  await page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link', { name: 'Connections' }).click();
   const sheet = sheetCard(page);
   await expect(sheet.getByRole('link', { name: 'Connect with Google' })).toHaveCount(0);
   await sheet
@@ -60,8 +63,12 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   await expect(sheet.getByRole('status').filter({ hasText: 'Works: Spreadsheet reachable' })).toBeVisible();
   await screenshot(page.locator('#connections'), 'connections-connected');
 
+  await openSource(page, 'meta');
   const firstJob = await runNowAndWait(page, 'succeeded');
-  await expect(page.locator(`#runs tr[data-job="${firstJob}"] td[data-label="Status"]`)).toHaveText('succeeded');
+  await page.goto('/runs');
+  await expect(page.locator(`#runs tr[data-job="${firstJob}"] td[data-label="Status"]`)).toHaveText(/succeeded/);
+  await page.goto('/');
+  await expect(page.getByRole('article', { name: 'Meta Ads', exact: true }).locator('[data-state]')).toHaveText('✓ Healthy');
   const kpi = page.getByRole('article', { name: 'Meta Ads KPIs' });
   await expect(kpi.getByText('Live data')).toBeVisible();
   await expect(kpi.getByText('Sample data', { exact: true })).toHaveCount(0);
@@ -77,6 +84,7 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   expect(await sheetRows('GA4')).toEqual([]);
 
   // The same date again: the row is updated in place, never duplicated.
+  await openSource(page, 'meta');
   await runNowAndWait(page, 'succeeded');
   const afterSecond = await sheetRows('Meta');
   expect(afterSecond.slice(1).map((row) => row[0])).toEqual([serialOf(date)]);
@@ -86,15 +94,14 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
 
 test('a token the fake rejects: the run fails at once (no retry) and the card asks to reconnect', async ({ page }) => {
   await signIn(page, 'reauth');
+  await openSource(page, 'meta');
   const meta = connectionCard(page, 'Meta Ads');
   await connectMeta(meta, FAKE.metaRejectedToken);
 
   const jobId = await runNowAndWait(page, 'failed');
-  const row = page.locator(`#runs tr[data-job="${jobId}"]`);
-  await expect(row.locator('td[data-label="Status"]')).toHaveText('failed');
-  await expect(row.locator('td[data-label="Attempt"]')).toContainText('1');
   // One attempt, one call: a retryable failure would have been queued again instead.
   expect(await metaRequestsWith(FAKE.metaRejectedToken)).toBe(1);
+  await expect(page.locator('.page-head [data-state]')).toHaveText('! Needs reconnect');
 
   await expect(meta.getByText('Needs reconnecting')).toBeVisible();
   const alert = meta.getByRole('alert').filter({ hasText: 'Reconnect needed' });
@@ -109,8 +116,19 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   await expect(meta.getByText('Needs reconnecting')).toHaveCount(0);
   await runNowAndWait(page, 'succeeded');
 
+  // The failed run's own page: why it ran, its one attempt and the source's refusal.
+  await page.goto('/runs');
+  const row = page.locator(`#runs tr[data-job="${jobId}"]`);
+  await expect(row.locator('td[data-label="Status"]')).toHaveText(/failed/);
+  await expect(row.locator('td[data-label="Attempt"]')).toContainText('1');
+  await row.getByRole('link', { name: jobId }).click();
+  await expect(page.getByRole('heading', { name: `Run ${jobId}`, level: 1 })).toBeVisible();
+  await expect(page.locator('.timeline')).toContainText('Error validating access token');
+  await expect(page.locator('.timeline-step strong')).toHaveText(['Queued', 'Attempt 1 started', /^Failed/]);
+  await screenshot(page, 'run-failed-desktop');
+
   await page.setViewportSize({ width: 375, height: 812 });
-  await page.locator('#connections').scrollIntoViewIfNeeded();
+  await page.goto('/connections');
   await screenshot(page.locator('#connections'), 'mobile-connections');
 });
 

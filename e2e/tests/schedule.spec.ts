@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { scheduleCard, screenshot, signIn } from '../support/app.ts';
+import { openSource, scheduleCard, screenshot, signIn } from '../support/app.ts';
 
 function inLondon(iso: string): { weekday: string; time: string } {
   const parts = new Intl.DateTimeFormat('en-GB', {
@@ -15,6 +15,7 @@ function inLondon(iso: string): { weekday: string; time: string } {
 
 test("changes a schedule's time zone and preset; after a reload it is saved and its next run follows", async ({ page }) => {
   await signIn(page, 'alice');
+  await openSource(page, 'meta');
   const card = scheduleCard(page, 'Meta Ads');
   const zone = card.getByRole('combobox', { name: 'Time zone' });
   // A schedule never saved proposes the browser's zone (the context runs in America/New_York).
@@ -56,6 +57,7 @@ test("changes a schedule's time zone and preset; after a reload it is saved and 
 
 test("an invalid or too frequent cron is caught as it is typed, with the server's minimum interval", async ({ page }) => {
   await signIn(page, 'alice');
+  await openSource(page, 'shopify');
   const card = scheduleCard(page, 'Shopify');
   const cron = card.getByRole('textbox', { name: 'Cron expression' });
   const save = card.getByRole('button', { name: 'Save' });

@@ -1,20 +1,23 @@
-import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
+import { RouterProvider } from 'react-router';
 import { ChangePassword } from './components/auth/change-password.tsx';
 import { SignIn } from './components/auth/sign-in.tsx';
-import { Dashboard } from './components/layout/dashboard.tsx';
 import { ErrorNotice } from './components/layout/states.tsx';
+import { ViewerContext } from './hooks/use-viewer.ts';
 import { describeError } from './lib/errors.ts';
 import { createTrpcClient, trpc } from './lib/trpc.ts';
+import { createAppRouter } from './router.tsx';
 
 function createQueryClient(): QueryClient {
+  // An expired session turns every call into a 401: ask who we are again, which shows the sign-in page
+  // at the same URL, so signing in again returns to the page the user was on.
+  const onError = (error: unknown) => {
+    if (describeError(error).httpStatus === 401) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
+  };
   const queryClient: QueryClient = new QueryClient({
-    queryCache: new QueryCache({
-      // An expired session turns every call into a 401: ask who we are again, which shows the sign-in page.
-      onError: (error) => {
-        if (describeError(error).httpStatus === 401) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
-      },
-    }),
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
@@ -39,6 +42,7 @@ export function App() {
 }
 
 function Gate() {
+  const [router] = useState(createAppRouter);
   const me = trpc.auth.me.useQuery(undefined, { staleTime: 60_000 });
   if (me.isPending) {
     return (
@@ -56,5 +60,10 @@ function Gate() {
   }
   if (!me.data) return <SignIn />;
   // The generated first administrator sets its own password before anything else.
-  return me.data.must_change_password ? <ChangePassword email={me.data.email} /> : <Dashboard viewer={me.data} />;
+  if (me.data.must_change_password) return <ChangePassword email={me.data.email} />;
+  return (
+    <ViewerContext.Provider value={me.data}>
+      <RouterProvider router={router} />
+    </ViewerContext.Provider>
+  );
 }

@@ -2,6 +2,7 @@
 import '../../../test/dom.ts';
 import { OAUTH_ERROR_CODES } from '@kpi/api/validators';
 import { cleanup, render, screen } from '@testing-library/react';
+import { BrowserRouter } from 'react-router';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OAuthOutcome, readOAuthOutcome } from './oauth-outcome.tsx';
 
@@ -10,7 +11,11 @@ afterEach(cleanup);
 /** The page as the browser opens it from a link: whatever query the link's author chose. */
 function openAt(pathAndQuery: string) {
   window.history.replaceState(null, '', pathAndQuery);
-  return render(<OAuthOutcome />);
+  return render(
+    <BrowserRouter>
+      <OAuthOutcome />
+    </BrowserRouter>,
+  );
 }
 
 describe('OAuthOutcome', () => {

@@ -1,5 +1,6 @@
 import { isOAuthErrorCode, isOAuthTarget, type OAuthErrorCode, type OAuthTarget } from '@kpi/api/validators';
 import { useEffect, useRef, useState } from 'react';
+import { useLocation, useNavigate } from 'react-router';
 import { serviceLabel } from '../../lib/services.ts';
 
 type Outcome = { ok: boolean; message: string } | null;
@@ -34,13 +35,15 @@ export function readOAuthOutcome(location: Pick<Location, 'pathname' | 'search'>
 
 /** Shows the outcome once, scrolls to it, and tidies the address so a reload does not repeat it. */
 export function OAuthOutcome() {
-  const [outcome, setOutcome] = useState<Outcome>(() => readOAuthOutcome(window.location));
+  const location = useLocation();
+  const navigate = useNavigate();
+  const [outcome, setOutcome] = useState<Outcome>(() => readOAuthOutcome(location));
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!outcome) return;
     ref.current?.scrollIntoView?.({ block: 'center' });
-    window.history.replaceState(null, '', '/connections');
-  }, [outcome]);
+    void navigate('/connections', { replace: true });
+  }, [outcome, navigate]);
   if (!outcome) return null;
   return (
     <div ref={ref} className={`notice ${outcome.ok ? 'notice-ok' : 'notice-error'}`} role={outcome.ok ? 'status' : 'alert'}>

@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { RunStatus } from '../../lib/api-types.ts';
+import { runFiltersOf, runFiltersSearch } from '../../lib/run-filters.ts';
 import type { Service } from '../../lib/services.ts';
 import { trpc } from '../../lib/trpc.ts';
 import { Empty, ErrorNotice, Loading } from '../layout/states.tsx';
@@ -9,16 +10,17 @@ import { RunTable } from './run-table.tsx';
 const PAGE_SIZE = 20;
 const ACTIVE: ReadonlySet<RunStatus> = new Set(['queued', 'running']);
 
-/** The viewer's runs, newest first, filtered and paged by cursor; polled while any shown run is still active. */
+/**
+ * The viewer's runs, newest first, filtered and paged by the URL (so a filtered view can be bookmarked);
+ * polled while any shown run is still active.
+ */
 export function RunHistory() {
-  const [service, setService] = useState<Service | ''>('');
-  const [status, setStatus] = useState<RunStatus | ''>('');
-  // Cursors of the pages before this one: "Newer" pops, "Older" pushes.
-  const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const [search, setSearch] = useSearchParams();
+  const filters = runFiltersOf(search);
+  const { service, status, before } = filters;
 
   const runs = trpc.runs.list.useQuery(
-    { limit: PAGE_SIZE, ...(service ? { service } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) },
+    { limit: PAGE_SIZE, ...(service ? { service } : {}), ...(status ? { status } : {}), ...(before ? { cursor: before } : {}) },
     {
       placeholderData: (previous) => previous,
       refetchInterval: (query) => (query.state.data?.items.some((run) => ACTIVE.has(run.status)) ? 2000 : false),
@@ -26,9 +28,7 @@ export function RunHistory() {
   );
 
   function filter(next: { service?: Service | ''; status?: RunStatus | '' }) {
-    if (next.service !== undefined) setService(next.service);
-    if (next.status !== undefined) setStatus(next.status);
-    setCursors([undefined]);
+    setSearch(runFiltersSearch({ ...filters, ...next, before: undefined }));
   }
 
   const items = runs.data?.items ?? [];
@@ -48,7 +48,9 @@ export function RunHistory() {
         <ErrorNotice title="Could not load run history" error={runs.error} onRetry={() => void runs.refetch()} />
       ) : items.length === 0 ? (
         <Empty>
-          {service || status ? 'No runs match these filters.' : 'No runs yet. Use "Run now" on a schedule, or enable one.'}
+          {service || status
+            ? 'No runs match these filters.'
+            : 'No runs yet. Use "Run now" on a source page, or enable a schedule.'}
         </Empty>
       ) : (
         <RunTable runs={items} />
@@ -57,20 +59,20 @@ export function RunHistory() {
         <button
           type="button"
           className="button-secondary"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors((stack) => stack.slice(0, -1))}
+          disabled={!before}
+          onClick={() => setSearch(runFiltersSearch({ ...filters, before: undefined }))}
         >
-          Newer
+          Newest
         </button>
         <span className="muted" aria-live="polite">
-          Page {cursors.length}
+          {before ? 'Older runs' : 'Newest runs'}
           {refreshing ? ' · updating while runs are active' : ''}
         </span>
         <button
           type="button"
           className="button-secondary"
           disabled={!runs.data?.nextCursor}
-          onClick={() => setCursors((stack) => [...stack, runs.data?.nextCursor ?? undefined])}
+          onClick={() => setSearch(runFiltersSearch({ ...filters, before: runs.data?.nextCursor ?? undefined }))}
         >
           Older
         </button>

@@ -1,9 +1,17 @@
+import { Link } from 'react-router';
 import type { Run } from '../../lib/api-types.ts';
+import { runRange } from '../../lib/run-facts.ts';
 import { serviceLabel } from '../../lib/services.ts';
 import { formatDateTime, formatDuration } from '../../lib/time.ts';
+import { RunStatusBadge } from './run-status-badge.tsx';
 
 function When({ iso }: { iso: string | null }) {
   return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <span className="muted">—</span>;
+}
+
+function rangeText(run: Run): string {
+  const range = runRange(run);
+  return range ? `days ${range.from} to ${range.to}` : '';
 }
 
 /** A table on wide screens; each row becomes a labelled block on narrow ones (see .runs-table in the CSS). */
@@ -29,10 +37,15 @@ export function RunTable({ runs }: { runs: Run[] }) {
           {runs.map((run) => (
             <tr key={run.id} data-job={run.jobId}>
               <td data-label="Job">
-                <code>{run.jobId}</code>
+                <Link to={`/runs/${run.id}`}>
+                  <code>{run.jobId}</code>
+                </Link>
               </td>
               <td data-label="Source">{serviceLabel(run.service)}</td>
-              <td data-label="Trigger">{run.trigger}</td>
+              <td data-label="Trigger">
+                {run.trigger}
+                {runRange(run) && <span className="block small muted">{rangeText(run)}</span>}
+              </td>
               <td data-label="Scheduled for">
                 <When iso={run.scheduled_for} />
               </td>
@@ -44,7 +57,7 @@ export function RunTable({ runs }: { runs: Run[] }) {
                 {run.attempt} of {run.max_attempts}
               </td>
               <td data-label="Status">
-                <span className={`badge badge-${run.status}`}>{run.status}</span>
+                <RunStatusBadge status={run.status} />
               </td>
               <td data-label="Error" className="error-cell">
                 {run.error ? <span title={run.error_class ?? undefined}>{run.error}</span> : <span className="muted">—</span>}

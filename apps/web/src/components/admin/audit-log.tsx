@@ -1,0 +1,30 @@
+import { formatDateTime } from '../../lib/time.ts';
+import { Empty } from '../layout/states.tsx';
+import type { AuditEntry } from './admin-types.ts';
+
+function detailsText(details: unknown): string {
+  if (details === null || details === undefined) return '';
+  if (typeof details !== 'object') return String(details);
+  return Object.entries(details as Record<string, unknown>)
+    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
+}
+
+/** Who did what to which account, newest first (`admin.audit`). */
+export function AuditLog({ entries }: { entries: AuditEntry[] }) {
+  if (entries.length === 0) return <Empty>No administrator actions yet.</Empty>;
+  return (
+    <ol className="plain-list audit-log">
+      {entries.map((entry) => (
+        <li key={entry.id} data-action={entry.action}>
+          <time className="muted small" dateTime={entry.at}>
+            {formatDateTime(entry.at, undefined, true)}
+          </time>{' '}
+          <strong>{entry.actor_email ?? 'the system'}</strong> {entry.action.replace(/[._]/g, ' ')}
+          {entry.target_user_id !== null && <span> (user #{entry.target_user_id})</span>}
+          {detailsText(entry.details) && <span className="block small muted">{detailsText(entry.details)}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}

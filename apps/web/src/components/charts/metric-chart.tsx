@@ -1,0 +1,47 @@
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+export type ChartPoint = { date: string; value: number | null; restated: boolean };
+
+type DotProps = { cx?: number; cy?: number; index?: number; payload?: ChartPoint };
+
+const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+// A restated day gets a diamond on the line; other days no dot, so a year of points stays readable.
+function RestatedDot({ cx, cy, index, payload }: DotProps) {
+  if (!payload?.restated || cx === undefined || cy === undefined) return <g key={`dot-${index}`} />;
+  return (
+    <path
+      key={`dot-${index}`}
+      d={`M${cx},${cy - 6}L${cx + 6},${cy}L${cx},${cy + 6}L${cx - 6},${cy}Z`}
+      className="restated-dot"
+      data-restated={payload.date}
+    />
+  );
+}
+
+/** One metric as a line over the days; missing days are gaps, restated days diamonds. */
+export function MetricChart({ points, label }: { points: ChartPoint[]; label: string }) {
+  return (
+    <div className="metric-chart" aria-hidden="true">
+      <ResponsiveContainer width="100%" height={180} initialDimension={{ width: 320, height: 180 }}>
+        <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke="#e3e6eb" vertical={false} />
+          <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={24} />
+          <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => numberFormat.format(value)} />
+          <Tooltip formatter={(value) => [numberFormat.format(Number(value)), label]} />
+          <Line
+            type="monotone"
+            dataKey="value"
+            name={label}
+            stroke="#2454d6"
+            strokeWidth={2}
+            dot={RestatedDot}
+            activeDot={{ r: 4 }}
+            isAnimationActive={false}
+            connectNulls={false}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import { useState } from 'react';
+import { PasswordForm } from '../components/auth/password-form.tsx';
+import { PageTitle } from '../components/layout/page-title.tsx';
+import { useViewer } from '../hooks/use-viewer.ts';
+
+export function AccountPage() {
+  const viewer = useViewer();
+  const [ended, setEnded] = useState<number | null>(null);
+  return (
+    <>
+      <PageTitle title="Account" />
+      <div className="schedule-grid">
+        <section className="card" aria-labelledby="account-who">
+          <h2 id="account-who" className="card-title">
+            Signed in as
+          </h2>
+          <dl className="facts">
+            <div>
+              <dt>E-mail</dt>
+              <dd>{viewer.email}</dd>
+            </div>
+            <div>
+              <dt>Role</dt>
+              <dd>{viewer.role === 'admin' ? 'Administrator' : 'User'}</dd>
+            </div>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="account-password">
+          <h2 id="account-password" className="card-title">
+            Change password
+          </h2>
+          <p className="muted small">Your other sessions end when the password changes; this one stays signed in.</p>
+          <PasswordForm onChanged={setEnded} />
+          <p role="status" className="small">
+            {ended !== null && `Password changed. ${ended} other ${ended === 1 ? 'session' : 'sessions'} signed out.`}
+          </p>
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,103 @@
+import { useParams, useSearchParams } from 'react-router';
+import { HistorySection } from '../components/charts/history-section.tsx';
+import { ConnectionCard } from '../components/connections/connection-card.tsx';
+import { PageTitle } from '../components/layout/page-title.tsx';
+import { ErrorNotice, Loading } from '../components/layout/states.tsx';
+import { StateBadge } from '../components/overview/state-badge.tsx';
+import { RunNow } from '../components/schedule/run-now.tsx';
+import { ScheduleConfig } from '../components/schedule/schedule-config.tsx';
+import { useConnections } from '../hooks/use-connections.ts';
+import { useSchedules } from '../hooks/use-schedules.ts';
+import { historyRangeOf } from '../lib/kpi-history.ts';
+import { SERVICES, type Service, serviceLabel } from '../lib/services.ts';
+import { pausedReason, sourceState } from '../lib/source-state.ts';
+import { trpc } from '../lib/trpc.ts';
+import { NotFoundPage } from './not-found-page.tsx';
+
+const isService = (value: string | undefined): value is Service => SERVICES.includes(value as Service);
+
+export function SourcePage() {
+  const { service } = useParams();
+  if (!isService(service)) return <NotFoundPage />;
+  return <SourceDetail service={service} />;
+}
+
+/** One source: its schedule, its connection and its KPI history (`?days=` picks 30, 90 or 365). */
+function SourceDetail({ service }: { service: Service }) {
+  const [search, setSearch] = useSearchParams();
+  const range = historyRangeOf(search.get('days'));
+  const schedules = useSchedules();
+  const connections = useConnections();
+  const stats = trpc.runs.stats.useQuery(undefined, { refetchInterval: 30_000 });
+  const limits = trpc.schedules.limits.useQuery(undefined, { staleTime: Number.POSITIVE_INFINITY });
+
+  const schedule = schedules.schedules?.find((entry) => entry.service === service);
+  const connection = connections.connections?.find((entry) => entry.service === service);
+  const serviceStats = stats.data?.find((entry) => entry.service === service);
+  const state = sourceState({ schedule, connection, stats: serviceStats });
+  const paused = schedule ? pausedReason(schedule) : null;
+
+  return (
+    <>
+      <PageTitle title={serviceLabel(service)}>
+        {!schedules.isLoading && !connections.isLoading && <StateBadge state={state} />}
+      </PageTitle>
+      {paused && (
+        <div className="notice notice-error" role="status">
+          <strong>Paused: {paused}</strong>
+          <span>Enable the schedule again once the cause is fixed.</span>
+        </div>
+      )}
+      <div className="source-grid">
+        <section aria-labelledby="schedule-title">
+          <h2 id="schedule-title">Schedule</h2>
+          {schedules.isLoading ? (
+            <Loading label="Loading the schedule…" />
+          ) : schedules.error || !schedule ? (
+            <ErrorNotice title="Could not load the schedule" error={schedules.error} onRetry={() => void schedules.refetch()} />
+          ) : (
+            <ScheduleConfig
+              schedule={schedule}
+              stats={serviceStats}
+              onSave={(changes) => schedules.updateSchedule(service, changes)}
+              actions={<RunNow onRun={() => schedules.runNow(service)} />}
+              minIntervalSeconds={limits.data?.minIntervalSeconds ?? 0}
+            />
+          )}
+        </section>
+        <section aria-labelledby="connection-title">
+          <h2 id="connection-title">Connection</h2>
+          {connections.isLoading ? (
+            <Loading label="Loading the connection…" />
+          ) : connections.error || !connection ? (
+            <ErrorNotice
+              title="Could not load the connection"
+              error={connections.error}
+              onRetry={() => void connections.refetch()}
+            />
+          ) : (
+            <ConnectionCard
+              connection={connection}
+              onSave={connections.saveConnection}
+              onTest={() => connections.testConnection(service)}
+              onRemove={() => connections.removeConnection(service)}
+            />
+          )}
+        </section>
+      </div>
+      <HistorySection
+        range={range}
+        onRange={(days) =>
+          setSearch(
+            (current) => {
+              current.set('days', String(days));
+              return current;
+            },
+            { replace: true },
+          )
+        }
+        days={undefined}
+      />
+    </>
+  );
+}
