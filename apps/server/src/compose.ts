@@ -1,5 +1,5 @@
 import type { ApiDeps } from '@kpi/api';
-import { connectorsPort } from '@kpi/connectors';
+import { connectorsPort, providerBudgets } from '@kpi/connectors';
 import { type Database, openDatabase, sql } from '@kpi/db';
 import type { NotificationDispatcher } from '@kpi/notifications';
 import { databaseClock, type EnhancedScheduler } from '@kpi/scheduler';
@@ -74,6 +74,7 @@ export async function composeServer(config: Config, log: Logger): Promise<Server
       pauseAfterFailures: config.notifications.pauseAfterFailures,
     },
     connectors: connectorsPort(connectors),
+    providerBudgets: () => providerBudgets(database.db),
     notifications: notificationsPort({
       box: connectors.box,
       channels,

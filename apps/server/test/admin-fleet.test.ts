@@ -1,4 +1,5 @@
 import { fleetJson } from '@kpi/api';
+import { providerBudgets, providerSlots } from '@kpi/connectors';
 import { sql, withService } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import type { FastifyInstance } from 'fastify';
@@ -98,6 +99,27 @@ describe.each(BACKENDS)('the fleet figures on %s', (backend) => {
       provider_budgets: [],
     });
     expect(trpcData(await trpcQuery(app, 'admin.fleet', undefined, admin.auth))).toEqual(fleet);
+  });
+
+  it('shows each provider budget and the slots taken now, from the deployment-wide slot table', async () => {
+    const slots = providerSlots(database.db, { limits: { meta: 4, google: 6, shopify: 2 }, leaseMs: 60_000, waitMs: 1_000 });
+    await slots.prepare();
+    const releases = [await slots.acquire('meta'), await slots.acquire('meta'), await slots.acquire('google')];
+    const withBudgets = await buildTestApp(database, {
+      deps: { ...testDeps(database, {}, () => NOW), providerBudgets: () => providerBudgets(database.db) },
+    });
+    try {
+      const response = await withBudgets.inject({ method: 'GET', url: '/api/admin/fleet', headers: admin.auth });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(fleetJson.parse(response.json().data).provider_budgets).toEqual([
+        { provider: 'meta', in_use: 2, limit: 4 },
+        { provider: 'google', in_use: 1, limit: 6 },
+        { provider: 'shopify', in_use: 0, limit: 2 },
+      ]);
+    } finally {
+      await Promise.all(releases.map((release) => release()));
+      await withBudgets.close();
+    }
   });
 
   it('holds only numbers and instance ids: no user, e-mail, run or error of anyone', async () => {

@@ -2,6 +2,7 @@ import type { Db } from '@kpi/db';
 import type { ConnectorsPort } from './services/connections-port.ts';
 import type { NotificationsPort } from './services/notifications-port.ts';
 import type { SchedulerStatsJson, ViewerJson } from './validators/answers/account.ts';
+import type { ProviderBudgetJson } from './validators/answers/admin.ts';
 
 type LogFn = (object: Record<string, unknown>, message?: string) => void;
 /** The slice of a pino logger the services use. */
@@ -58,6 +59,8 @@ export type ApiDeps = Readonly<{
   connectors?: ConnectorsPort;
   /** Webhook secrets, the webhook address policy and test messages; absent on a server built without them. */
   notifications?: NotificationsPort;
+  /** Each provider's deployment-wide concurrency budget and the slots taken now; absent without connectors. */
+  providerBudgets?: () => Promise<ProviderBudgetJson[]>;
   /** This instance's scheduler figures, for administrators; absent when the scheduler is off. */
   schedulerStats?: () => SchedulerStatsJson;
   /** The sign-in limiter, for password changes; absent in plain service tests. */

@@ -22,7 +22,6 @@ export * from './services/notifications-port.ts';
 export * from './services/oauth-states.ts';
 export * from './services/password-change.ts';
 export { previewSchedule } from './services/preview-schedule.ts';
-export { providerBudgetsInUse } from './services/provider-budgets-in-use.ts';
 export { jobIdOf, type RunRequested, runSchedule } from './services/run-schedule.ts';
 export { getRun, listRuns, runStats } from './services/runs.ts';
 export * from './services/sessions.ts';

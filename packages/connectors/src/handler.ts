@@ -49,7 +49,11 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
       try {
         const opened = openConnection(context.db, deps.box, row);
         const timezone = row.timezone ?? (await learnTimezone(context, service, source, opened));
-        const range = context.range ?? (await rangeToFetch(context, service, deps.settings, row, timezone));
+        const range = context.range
+          ? finishedPart(context.range, reportDateFor(context.scheduledFor, timezone))
+          : await rangeToFetch(context, service, deps.settings, row, timezone);
+        if (!range)
+          return { source: SOURCES[service].sourceName, sample: false, timezone, range: null, days_fetched: 0, days_changed: 0 };
         const days = await fetchKpiDays(service, source, opened, range);
         const changed = await upsertSnapshots(context.db, {
           userId: context.userId,
@@ -82,6 +86,16 @@ export function connectorHandler(service: Service, deps: ConnectorDeps): SyncHan
       }
     },
   };
+}
+
+/**
+ * The days of an engine-given range (a backfill chunk) that had ended in the source's zone when the run
+ * was queued: a backfill asked for in the schedule's zone before the source's zone was known never
+ * stores a day still running there. Undefined when none had.
+ */
+function finishedPart(range: DayRange, lastFinished: string): DayRange | undefined {
+  const to = range.to < lastFinished ? range.to : lastFinished;
+  return range.from <= to ? { from: range.from, to } : undefined;
 }
 
 export function connectorRegistry(deps: ConnectorDeps): HandlerRegistry {

@@ -303,4 +303,41 @@ describe.each(BACKENDS)('report days, lookback and gaps on %s', (backend) => {
     expect(result).toMatchObject({ range: { from: '2026-02-01', to: '2026-02-27' }, days_fetched: 27, days_changed: 27 });
     expect((await stored(userId, 'meta')).map((row) => row.date)).toEqual(eachDay('2026-02-01', '2026-03-30'));
   });
+  it('a backfill range is cut to the days that had ended in the account’s zone; one still running is left out', async () => {
+    fakes.meta.timezoneName = 'Pacific/Honolulu';
+    for (const date of eachDay('2026-11-20', '2026-12-01')) fakes.meta.days.set(date, { spend: 2, impressions: 2, clicks: 2 });
+    const userId = await connect('meta', '2026-11-30T00:00:00Z');
+    const [queued] = await withService(database.db, (tx) =>
+      queryRows<{ id: string }>(
+        tx,
+        sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, max_attempts, run_after)
+            VALUES (${userId}, 'meta', 'manual', '2026-11-30T20:30:00Z', 'running', 1, now()) RETURNING id`,
+      ),
+    );
+    // Queued at 10:30 on 30 November in Honolulu (02:00 on 1 December in Kolkata): the 30th is still running there.
+    const run = (range: { from: string; to: string }) =>
+      registry()
+        .get('meta')
+        ?.run({
+          runId: Number(queued?.id),
+          userId,
+          service: 'meta',
+          trigger: 'manual',
+          scheduledFor: new Date('2026-11-30T20:30:00Z'),
+          attempt: 1,
+          range,
+          signal: new AbortController().signal,
+          log: pino({ level: 'silent' }),
+          db: database.db,
+        });
+    expect(await run({ from: '2026-11-25', to: '2026-11-30' })).toMatchObject({
+      range: { from: '2026-11-25', to: '2026-11-29' },
+      days_fetched: 5,
+    });
+    expect((await stored(userId, 'meta')).map((row) => row.date)).toEqual(eachDay('2026-11-25', '2026-11-29'));
+    // A range of running days only fetches nothing.
+    const calls = fakes.meta.server.requests.length;
+    expect(await run({ from: '2026-11-30', to: '2026-11-30' })).toMatchObject({ range: null, days_fetched: 0 });
+    expect(fakes.meta.server.requests.length).toBe(calls);
+  });
 });

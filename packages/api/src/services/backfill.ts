@@ -13,11 +13,17 @@ function dateIn(timeZone: string, now: Date): string {
 }
 
 /**
- * Today for a source, in the zone of the user's schedule for it (UTC without one): the first day a
- * backfill may not ask for, since it has not ended.
+ * Today for a source: in the source's own zone once its connection learned it, else in the zone of the
+ * user's schedule for it (UTC without one). The first day a backfill may not ask for, since it has not
+ * ended; the connector also leaves out any day still running in the source's zone.
  */
 async function sourceToday(tx: Tx, service: Service, now: Date): Promise<string> {
-  const [row] = await queryRows<{ timezone: string }>(tx, sql`SELECT timezone FROM job_schedules WHERE service = ${service}`);
+  const [row] = await queryRows<{ timezone: string | null }>(
+    tx,
+    sql`SELECT COALESCE(
+          (SELECT timezone FROM connections WHERE service = ${service}),
+          (SELECT timezone FROM job_schedules WHERE service = ${service})) AS timezone`,
+  );
   return dateIn(row?.timezone ?? 'UTC', now);
 }
 

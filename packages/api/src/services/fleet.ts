@@ -2,7 +2,6 @@ import { queryRows, sql, withService } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import type { FleetJson } from '../validators/answers/admin.ts';
 import { RUN_STATUSES } from '../validators/runs.ts';
-import { providerBudgetsInUse } from './provider-budgets-in-use.ts';
 
 /** An instance is alive while its heartbeat (every few seconds) is younger than this. */
 export const INSTANCE_ALIVE_MS = 30_000;
@@ -21,7 +20,7 @@ type Figures = {
  * users, and every statement below aggregates: the answer holds counts and figures, never a row of a
  * user's schedules, runs or connections (fleetJson is strict, so a stray field fails the answer).
  */
-export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock'>): Promise<FleetJson> {
+export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock' | 'providerBudgets'>): Promise<FleetJson> {
   const now = deps.clock();
   const dayAgo = new Date(now.getTime() - DAY_MS);
   const aliveSince = new Date(now.getTime() - INSTANCE_ALIVE_MS);
@@ -72,7 +71,7 @@ export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock'>): Promise<F
     runs_24h: runs24h,
     failing_sources: figure?.failing_sources ?? 0,
     paused_sources: figure?.paused_sources ?? 0,
-    provider_budgets: await providerBudgetsInUse(deps),
+    provider_budgets: (await deps.providerBudgets?.()) ?? [],
   };
 }
 
