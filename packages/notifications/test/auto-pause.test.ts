@@ -132,6 +132,37 @@ describe.each(BACKENDS)('events from real runs to received messages on %s', (bac
     });
   });
 
+  it('a backfill failing for good sends run.failed but does not count toward the schedule pausing', async () => {
+    const userId = users[3] as number;
+    const clock = new FakeClock('2026-08-01T07:59:00Z');
+    // Its schedule does not fire in the test's hour: only the backfill runs.
+    const scheduleId = await insertSchedule(database, { userId, cron: '0 8 1 1 *', timezone: 'UTC', from: clock.now() });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`UPDATE job_schedules SET pause_after_failures = 1 WHERE id = ${scheduleId}`),
+    );
+    await withService(database.db, (tx) =>
+      tx.execute(sql`INSERT INTO job_runs (user_id, service, trigger, scheduled_for, status, max_attempts, run_after,
+                                          range_from, range_to, progress_done, progress_total)
+                     VALUES (${userId}, 'meta', 'backfill', ${clock.now()}, 'queued', 1, ${clock.now()},
+                             '2026-07-01', '2026-07-03', 0, 3)`),
+    );
+    const scheduler = testScheduler(
+      database,
+      clock,
+      handlersOf(async (context) => {
+        if (context.trigger === 'backfill')
+          throw new SyncError('Meta answered 500', { retryable: false, errorClass: 'Transient' });
+        return { rows: 1 };
+      }),
+    );
+    await scheduler.start();
+    await walk(clock, scheduler, new Date('2026-08-01T09:00:00Z'));
+    await scheduler.stop(1_000);
+    expect((await eventsOf(database, userId)).map((e) => e.type)).toEqual(['run.failed']);
+    // With one failure allowed, a counted failure would have paused the schedule.
+    expect(await scheduleOf(database, scheduleId)).toMatchObject({ enabled: true, paused_for: null, failure_streak: 0 });
+  });
+
   it('throttles one source and event type to one message an hour and counts the rest into the next', async () => {
     const userId = users[2] as number;
     await saveChannels(database, userId, { webhookUrl: hooks.url, secret: SECRET });

@@ -48,9 +48,12 @@ export async function recordFinalFailure(
 ): Promise<number | undefined> {
   const { userId, service, now } = failure;
   const label = SOURCES[service].label;
+  // A backfill is not a run of the schedule: failing for good it is told (run.failed) and a refused
+  // credential pauses the source, but it does not count toward the schedule's run of failures.
+  const counted = failure.trigger === 'backfill' ? 0 : 1;
   const [streak] = await queryRows<StreakRow>(
     tx,
-    sql`UPDATE job_schedules SET failure_streak = failure_streak + 1, failing_since = COALESCE(failing_since, ${now})
+    sql`UPDATE job_schedules SET failure_streak = failure_streak + ${counted}, failing_since = COALESCE(failing_since, ${now})
         WHERE user_id = ${userId} AND service = ${service}
         RETURNING id, enabled, failure_streak, failing_since, COALESCE(pause_after_failures, ${defaultPauseAfterFailures}) AS pause_after`,
   );
@@ -60,7 +63,7 @@ export async function recordFinalFailure(
       cause: 'needs_reauth',
       reason: `${label} refused the saved credential (${failure.error}). Reconnect ${label} to resume the sync.`,
     };
-  } else if (streak?.enabled && streak.pause_after > 0 && streak.failure_streak >= streak.pause_after) {
+  } else if (counted && streak?.enabled && streak.pause_after > 0 && streak.failure_streak >= streak.pause_after) {
     pause = {
       cause: 'failures',
       reason: `Paused after ${streak.failure_streak} failed runs in a row; the last one said: ${failure.error}. Fix the cause, then resume the schedule.`,
