@@ -84,7 +84,14 @@ describe.each(BACKENDS)('the fleet figures on %s', (backend) => {
     await database?.dispose();
   });
 
-  it('counts queue depth, fire lag, runs by status and failing sources across users', async () => {
+  it('counts queue depth, fire lag, runs by status, failing and paused sources across users', async () => {
+    // One schedule the engine paused, one the user switched off: only the first is a paused source.
+    await withService(database.db, (tx) =>
+      tx.execute(sql`INSERT INTO job_schedules (user_id, service, cron_expression, enabled, paused_at, paused_reason)
+                     VALUES (${bo.id}, 'meta', '0 2 * * *', false, now(), 'Paused after 5 failed runs in a row'),
+                            (${ana.id}, 'shopify', '0 2 * * *', false, NULL, NULL)
+                     ON CONFLICT (user_id, service) DO NOTHING`),
+    );
     const response = await app.inject({ method: 'GET', url: '/api/admin/fleet', headers: admin.auth });
     expect(response.statusCode, response.body).toBe(200);
     const fleet = fleetJson.parse((response.json() as { data: unknown }).data);
@@ -95,7 +102,7 @@ describe.each(BACKENDS)('the fleet figures on %s', (backend) => {
       // The run older than 24 h is not counted.
       runs_24h: { queued: 3, running: 0, succeeded: 13, failed: 3, skipped: 1 },
       failing_sources: 2,
-      paused_sources: 0,
+      paused_sources: 1,
       provider_budgets: [],
     });
     expect(trpcData(await trpcQuery(app, 'admin.fleet', undefined, admin.auth))).toEqual(fleet);

@@ -32,8 +32,7 @@ export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock' | 'providerB
     figures: await queryRows<Figures>(
       tx,
       // Fire lag is measured on first attempts of cron runs: a retry's started_at is its own start.
-      // A source is failing when its latest finished run failed. paused_at is read through to_jsonb so
-      // the count is 0, not an error, on a schema without auto-pause.
+      // A source is failing when its latest finished run failed; paused when the engine switched it off.
       sql`SELECT
             (SELECT count(*)::int FROM job_runs WHERE status = 'queued' AND run_after <= ${now}) AS queue_depth,
             lag.p50 AS lag_p50, lag.p99 AS lag_p99,
@@ -42,7 +41,7 @@ export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock' | 'providerB
                WHERE status IN ('succeeded', 'failed') ORDER BY user_id, service, id DESC
              ) latest WHERE latest.status = 'failed') AS failing_sources,
             (SELECT count(*)::int FROM job_schedules s
-              WHERE NOT s.enabled AND to_jsonb(s) ->> 'paused_at' IS NOT NULL) AS paused_sources
+              WHERE NOT s.enabled AND s.paused_at IS NOT NULL) AS paused_sources
           FROM (
             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
                    percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
