@@ -132,6 +132,25 @@ describe('ScheduleConfig validation', () => {
   });
 });
 
+describe('ScheduleConfig lookback days', () => {
+  it('shows the schedule’s lookback, saves a new one, and refuses 0 or 29 before calling the server', async () => {
+    const { user, save, onSave } = setup();
+    const days = () => screen.getByRole<HTMLInputElement>('spinbutton', { name: 'Days fetched again each run' });
+    expect(days().value).toBe('7');
+    fireEvent.change(days(), { target: { value: '29' } });
+    await user.click(save());
+    expect((await screen.findByRole('alert')).textContent).toBe('lookback_days must be at most 28');
+    expect(onSave).not.toHaveBeenCalled();
+    fireEvent.change(days(), { target: { value: '0' } });
+    await user.click(save());
+    expect((await screen.findByRole('alert')).textContent).toBe('lookback_days must be at least 1');
+    fireEvent.change(days(), { target: { value: '14' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+    await user.click(save());
+    expect(onSave).toHaveBeenCalledWith({ lookback_days: 14 });
+  });
+});
+
 describe('ScheduleConfig next runs', () => {
   it('lists the next 5 fires across the spring DST change in the schedule zone, with a note', () => {
     setup({ schedule: schedule({ cron: '30 1 * * *', timezone: 'Europe/London' }) });

@@ -28,15 +28,19 @@ type Props = {
   minIntervalSeconds?: number;
 };
 
-type Draft = { cron: string; enabled: boolean; timezone: string };
-type Field = 'cron' | 'timezone' | 'enabled' | null;
+type Draft = { cron: string; enabled: boolean; timezone: string; lookbackDays: number };
+type Field = 'cron' | 'timezone' | 'enabled' | 'lookback_days' | null;
 type Problem = { field: Field; message: string };
 
 // The server creates a default schedule (in Asia/Kolkata) the first time it lists a user's schedules, so a
 // schedule never saved since has created_at == updated_at. Its zone is then proposed from the browser.
 function initialDraft(schedule: Schedule, viewerZone: string): Draft {
   const untouched = schedule.created_at === schedule.updated_at;
-  return { cron: schedule.cron, enabled: schedule.enabled, timezone: untouched ? viewerZone : schedule.timezone };
+  return { ...draftOf(schedule), timezone: untouched ? viewerZone : schedule.timezone };
+}
+
+function draftOf(schedule: Schedule): Draft {
+  return { cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone, lookbackDays: schedule.lookback_days };
 }
 
 function changesOf(draft: Draft, schedule: Schedule): ScheduleChanges {
@@ -44,11 +48,12 @@ function changesOf(draft: Draft, schedule: Schedule): ScheduleChanges {
   if (draft.cron !== schedule.cron) changes.cron = draft.cron;
   if (draft.enabled !== schedule.enabled) changes.enabled = draft.enabled;
   if (draft.timezone !== schedule.timezone) changes.timezone = draft.timezone;
+  if (draft.lookbackDays !== schedule.lookback_days) changes.lookback_days = draft.lookbackDays;
   return changes;
 }
 
 function fieldOf(appCode: string | null, field: string | null): Field {
-  if (field === 'cron' || field === 'timezone' || field === 'enabled') return field;
+  if (field === 'cron' || field === 'timezone' || field === 'enabled' || field === 'lookback_days') return field;
   if (appCode === 'INVALID_CRON') return 'cron';
   if (appCode === 'INVALID_TIMEZONE') return 'timezone';
   return null;
@@ -78,7 +83,7 @@ export function ScheduleConfig({
   // A new version from the server (our save, or another tab's): start again from it.
   if (seenVersion !== schedule.updated_at) {
     setSeenVersion(schedule.updated_at);
-    setDraft({ cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone });
+    setDraft(draftOf(schedule));
   }
 
   const preview = useMemo(
@@ -117,6 +122,7 @@ export function ScheduleConfig({
   }
 
   const cronError = problem?.field === 'cron' ? problem.message : preview.problem;
+  const lookbackError = problem?.field === 'lookback_days' ? problem.message : null;
   const titleId = `${id}-title`;
   return (
     <article className="card schedule" aria-labelledby={titleId} data-service={schedule.service}>
@@ -149,6 +155,31 @@ export function ScheduleConfig({
           error={problem?.field === 'timezone' ? problem.message : null}
           errorId={`${id}-tz-error`}
         />
+        <label className="field field-narrow">
+          <span>Days fetched again each run</span>
+          <input
+            // No min/max: the browser would block the form with its own tooltip; the shared validator's
+            // message is shown beside the field instead, as for the cron.
+            type="number"
+            step={1}
+            value={Number.isNaN(draft.lookbackDays) ? '' : draft.lookbackDays}
+            onChange={(event) => {
+              // An emptied field is NaN, which validation then names, rather than a silent 0.
+              const typed = event.target.value.trim();
+              edit({ lookbackDays: typed === '' ? Number.NaN : Number(typed) }, 'lookback_days');
+            }}
+            aria-invalid={lookbackError ? true : undefined}
+            aria-describedby={`${id}-lookback-help`}
+          />
+        </label>
+        <p
+          id={`${id}-lookback-help`}
+          className={lookbackError ? 'field-error' : 'hint'}
+          role={lookbackError ? 'alert' : undefined}
+        >
+          {lookbackError ??
+            'Sources restate recent days (late conversions, refunds): each run fetches this many finished days again, 1 to 28.'}
+        </p>
         {proposedZone && (
           <p className="note">
             Never saved yet: the time zone is proposed from your browser ({viewerZone}) instead of the default {schedule.timezone}
@@ -165,7 +196,7 @@ export function ScheduleConfig({
         {!draft.enabled && preview.runs.length > 0 && (
           <p className="hint">Disabled: these runs happen only once the schedule is enabled and saved.</p>
         )}
-        {problem && problem.field !== 'cron' && problem.field !== 'timezone' && (
+        {problem && problem.field !== 'cron' && problem.field !== 'timezone' && problem.field !== 'lookback_days' && (
           <p className="field-error" role="alert">
             {problem.message}
           </p>
@@ -179,7 +210,7 @@ export function ScheduleConfig({
               type="button"
               className="button-secondary"
               onClick={() => {
-                setDraft({ cron: schedule.cron, enabled: schedule.enabled, timezone: schedule.timezone });
+                setDraft(draftOf(schedule));
                 setProblem(null);
               }}
             >
