@@ -57,7 +57,8 @@ export async function claimBackfillChunks(
   );
   return rows.map((row) => {
     const range = { from: row.range_from, to: row.range_to };
-    // A checkpoint at the range's end is a finished backfill whose completion was not written: redo its last chunk.
+    // Checkpoint and status are written in one statement, so a queued backfill has days left; a row
+    // edited to say otherwise gets its range's first chunk again, whose completion then ends it.
     const chunk = nextChunk(range, row.checkpoint) ?? nextChunk(range, null);
     return {
       id: Number(row.id),
