@@ -155,6 +155,9 @@ describe.each(BACKENDS)('backfill API on %s', (backend) => {
       finished_at: NOW.toISOString(),
       progress: { done: 0, total: 28 },
     });
+    // A cancel is not a failure of the source: the statistics do not count it as one.
+    const stats = (await get(carol, '/api/runs/stats')).json().data.find((s: { service: string }) => s.service === 'meta');
+    expect(stats).toMatchObject({ last_failure_at: null, success_rate: null, runs_total: 1 });
     // Done is done: a second cancel, or a cancel of a run that is not a backfill, is a 409.
     const again = await post(carol, `/api/runs/${id}/cancel`);
     expect(again.statusCode).toBe(409);

@@ -36,6 +36,9 @@ export async function getRun(deps: ApiDeps, userId: number, id: number): Promise
 
 export type { ServiceStats };
 
+// A backfill the user cancelled ends `failed`, but nothing went wrong: it is not a failure of the source.
+const NOT_CANCELLED = sql`r.error_class IS DISTINCT FROM 'cancelled'`;
+
 /** Per-service figures over the user's finished runs, with the schedule's next fire. */
 export async function runStats(deps: ApiDeps, userId: number): Promise<ServiceStats[]> {
   const rows = await withTenant(deps.db, userId, (tx) =>
@@ -52,9 +55,9 @@ export async function runStats(deps: ApiDeps, userId: number): Promise<ServiceSt
       tx,
       sql`SELECT svc.service,
                  max(r.finished_at) FILTER (WHERE r.status = 'succeeded') AS last_success_at,
-                 max(r.finished_at) FILTER (WHERE r.status = 'failed') AS last_failure_at,
+                 max(r.finished_at) FILTER (WHERE r.status = 'failed' AND ${NOT_CANCELLED}) AS last_failure_at,
                  count(r.id) FILTER (WHERE r.status = 'succeeded')::int AS succeeded,
-                 count(r.id) FILTER (WHERE r.status = 'failed')::int AS failed,
+                 count(r.id) FILTER (WHERE r.status = 'failed' AND ${NOT_CANCELLED})::int AS failed,
                  round(avg(r.duration_ms) FILTER (WHERE r.status = 'succeeded'))::int AS average_duration_ms,
                  (SELECT s.next_run_at FROM job_schedules s WHERE s.service = svc.service AND s.enabled) AS next_run_at,
                  count(r.id)::int AS runs_total

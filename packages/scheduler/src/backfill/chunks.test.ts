@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, daysInRange, nextChunk } from './chunks.ts';
+import { addDays, daysInRange, lastChunk, nextChunk } from './chunks.ts';
 
 describe('backfill chunks', () => {
   it('walks 365 days in 31-day chunks from the checkpoint, the last one short', () => {
@@ -21,6 +21,11 @@ describe('backfill chunks', () => {
     expect(nextChunk({ from: '2024-02-01', to: '2024-03-10' }, '2024-02-28')).toEqual({ from: '2024-02-29', to: '2024-03-10' });
     expect(nextChunk({ from: '2024-02-01', to: '2024-03-10' }, '2024-03-10')).toBeNull();
     expect(nextChunk({ from: '2024-02-01', to: '2024-02-01' }, null)).toEqual({ from: '2024-02-01', to: '2024-02-01' });
+  });
+
+  it('names the last chunk of a range, all of a short one', () => {
+    expect(lastChunk({ from: '2025-01-01', to: '2025-12-31' })).toEqual({ from: '2025-12-01', to: '2025-12-31' });
+    expect(lastChunk({ from: '2025-12-20', to: '2025-12-31' })).toEqual({ from: '2025-12-20', to: '2025-12-31' });
   });
 
   it('counts calendar days across a leap day and a year end', () => {

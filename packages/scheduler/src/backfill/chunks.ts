@@ -29,3 +29,10 @@ export function nextChunk(
   if (end > range.to) return { from, to: range.to };
   return { from, to: end };
 }
+
+/** The range's last chunk: its final `BACKFILL_CHUNK_DAYS` days, or all of it when shorter. */
+export function lastChunk(range: { from: string; to: string }): { from: string; to: string } {
+  const from = addDays(range.to, -(BACKFILL_CHUNK_DAYS - 1));
+  if (from < range.from) return { from: range.from, to: range.to };
+  return { from, to: range.to };
+}

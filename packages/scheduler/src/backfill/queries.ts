@@ -1,6 +1,6 @@
 import { type Db, queryRows, type Service, sql, withService } from '@kpi/db';
 import type { ClaimedRun } from '../run-queries.ts';
-import { daysInRange, nextChunk } from './chunks.ts';
+import { daysInRange, lastChunk, nextChunk } from './chunks.ts';
 
 type ChunkRow = {
   id: string;
@@ -57,8 +57,9 @@ export async function claimBackfillChunks(
   );
   return rows.map((row) => {
     const range = { from: row.range_from, to: row.range_to };
-    // A checkpoint at the range's end is a finished backfill whose completion was not written: redo its last chunk.
-    const chunk = nextChunk(range, row.checkpoint) ?? nextChunk(range, null);
+    // Checkpoint and status are written in one statement, so a queued backfill has days left; a row
+    // edited to say otherwise gets its range's last chunk again, whose completion then ends it.
+    const chunk = nextChunk(range, row.checkpoint) ?? lastChunk(range);
     return {
       id: Number(row.id),
       userId: row.user_id,
@@ -68,7 +69,7 @@ export async function claimBackfillChunks(
       attempt: row.attempt,
       maxAttempts: row.max_attempts,
       timezone: row.timezone ?? 'UTC',
-      ...(chunk ? { range: chunk } : {}),
+      range: chunk,
     };
   });
 }
