@@ -1,4 +1,4 @@
-import { queryRows, sql, withService } from '@kpi/db';
+import { queryRows, sql, sqlState, withService, withTenant } from '@kpi/db';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '@kpi/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.ts';
@@ -145,6 +145,27 @@ describe.each(BACKENDS)('provider slots on %s', (backend) => {
     } finally {
       await unlisten();
     }
+  });
+
+  it("is the service role's alone: a tenant transaction can neither read nor take a slot", async () => {
+    await providerSlots(database.db, options()).prepare();
+    const [user] = await withService(database.db, (tx) =>
+      queryRows<{ id: number }>(
+        tx,
+        sql`INSERT INTO users (email, password_hash) VALUES ('slots@example.test', 'x') RETURNING id`,
+      ),
+    );
+    const asTenant = (statement: ReturnType<typeof sql>) =>
+      withTenant(database.db, Number(user?.id), (tx) => queryRows(tx, statement));
+    const denied = (statement: ReturnType<typeof sql>) =>
+      expect(asTenant(statement)).rejects.toSatisfy((error) => sqlState(error) === '42501');
+    await denied(sql`SELECT provider, slot FROM provider_slots`);
+    await denied(sql`UPDATE provider_slots SET lease_until = now() + interval '1 day' WHERE provider = 'meta'`);
+    await denied(sql`DELETE FROM provider_slots`);
+    const rows = await withService(database.db, (tx) =>
+      queryRows(tx, sql`SELECT slot FROM provider_slots WHERE provider = 'meta'`),
+    );
+    expect(rows).toHaveLength(2);
   });
 
   it('creates the slots of every cap on prepare; a lower cap removes the free slots above it', async () => {
