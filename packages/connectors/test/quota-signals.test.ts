@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.ts';
 import { runGa4Report } from '../src/ga4.ts';
-import type { HttpResponse } from '../src/http.ts';
+import { type HttpResponse, pause } from '../src/http.ts';
 import { fetchMetaInsights } from '../src/meta.ts';
 import { providerGate } from '../src/provider-gate.ts';
 import { QuotaPacing } from '../src/quota-pacing.ts';
@@ -134,6 +134,14 @@ describe('quota signals', () => {
       expect(watched.requests).toHaveLength(1);
       expect(pauses).toEqual([]);
     });
+  });
+
+  it("a quota wait ends with the run's signal (a real timer, aborted after 50 ms)", async () => {
+    const pacing = new QuotaPacing({ sleep: pause });
+    pacing.hold([{ key: 'meta:app', waitMs: 60_000 }]);
+    const started = Date.now();
+    await expect(pacing.before('meta', ['meta:app'], AbortSignal.timeout(50))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   describe('Shopify throttle status', () => {
