@@ -204,6 +204,16 @@ describe('quota signals', () => {
       expect(watched.requests).toHaveLength(1);
     });
 
+    it('the hourly tokens used up wait for the next hour', async () => {
+      now += 20 * 60_000;
+      fakes.google.propertyQuota.tokensPerHour = { consumed: 40_000, remaining: 0 };
+      await report();
+      const error = await report().catch((caught: unknown) => caught);
+      // 12:20Z: the hourly quota comes back at 13:00Z, 40 minutes on (longer than a run sits out).
+      expect(error).toMatchObject({ failure: 'rate_limited', options: { retryAfterMs: 40 * 60_000 } });
+      expect(watched.requests).toHaveLength(1);
+    });
+
     it('plenty of quota left: no wait', async () => {
       await report();
       await report();
