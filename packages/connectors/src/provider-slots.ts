@@ -185,17 +185,32 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
       return new Promise<Release>((resolve, reject) => {
         const queue = queues.get(provider) ?? [];
         queues.set(provider, queue);
-        const finish = (error?: unknown) => {
+        const stop = () => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
+        };
+        const waiter: Waiter = {
+          settled: false,
+          resolve: (release) => {
+            stop();
+            resolve(release);
+          },
+          reject: (error) => {
+            stop();
+            reject(error);
+          },
+        };
+        // A waiter that gives up stays in the queue, marked settled: the pump skips it, or hands back a
+        // slot it took for it meanwhile.
+        const giveUp = (error: unknown) => {
           if (waiter.settled) return;
           waiter.settled = true;
-          reject(error);
+          waiter.reject(error);
         };
-        const onAbort = () => finish(signal?.reason);
+        const onAbort = () => giveUp(signal?.reason);
         const timer = setTimeout(
           () =>
-            finish(
+            giveUp(
               new ConnectorError(
                 `No ${provider} request slot came free within ${Math.round(options.waitMs / 1000)}s ` +
                   `(the deployment allows ${options.limits[provider]} at a time)`,
@@ -205,19 +220,6 @@ export function providerSlots(db: Db, options: SlotOptions): ProviderSlots {
             ),
           options.waitMs,
         );
-        const waiter: Waiter = {
-          settled: false,
-          resolve: (release) => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-            resolve(release);
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-            reject(error);
-          },
-        };
         signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(waiter);
         void pump(provider);

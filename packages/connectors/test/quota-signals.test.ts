@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../src/errors.ts';
 import { runGa4Report } from '../src/ga4.ts';
-import type { HttpResponse } from '../src/http.ts';
+import { type HttpResponse, pause } from '../src/http.ts';
 import { fetchMetaInsights } from '../src/meta.ts';
 import { providerGate } from '../src/provider-gate.ts';
 import { QuotaPacing } from '../src/quota-pacing.ts';
@@ -136,6 +136,14 @@ describe('quota signals', () => {
     });
   });
 
+  it("a quota wait ends with the run's signal (a real timer, aborted after 50 ms)", async () => {
+    const pacing = new QuotaPacing({ sleep: pause });
+    pacing.hold([{ key: 'meta:app', waitMs: 60_000 }]);
+    const started = Date.now();
+    await expect(pacing.before('meta', ['meta:app'], AbortSignal.timeout(50))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   describe('Shopify throttle status', () => {
     beforeEach(() => {
       watched = fakes.shopify.server;
@@ -203,6 +211,16 @@ describe('quota signals', () => {
       const error = await report().catch((caught: unknown) => caught);
       // 12:00Z on 11 August is 05:00 in Los Angeles (PDT): 19 hours to midnight there.
       expect(error).toMatchObject({ failure: 'rate_limited', options: { retryAfterMs: 19 * 3_600_000 } });
+      expect(watched.requests).toHaveLength(1);
+    });
+
+    it('the hourly tokens used up wait for the next hour', async () => {
+      now += 20 * 60_000;
+      fakes.google.propertyQuota.tokensPerHour = { consumed: 40_000, remaining: 0 };
+      await report();
+      const error = await report().catch((caught: unknown) => caught);
+      // 12:20Z: the hourly quota comes back at 13:00Z, 40 minutes on (longer than a run sits out).
+      expect(error).toMatchObject({ failure: 'rate_limited', options: { retryAfterMs: 40 * 60_000 } });
       expect(watched.requests).toHaveLength(1);
     });
 
