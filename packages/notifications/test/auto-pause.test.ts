@@ -219,4 +219,19 @@ describe.each(BACKENDS)('events from real runs to received messages on %s', (bac
     expect(String(events[0]?.payload.message)).toContain('lease expired');
     expect((await scheduleOf(database, scheduleId))?.failure_streak).toBeGreaterThanOrEqual(1);
   });
+
+  it('queues messages only for the event types the user chose, on the channels they set', async () => {
+    const [userId] = (await createUsers(database, 1)) as [number];
+    await saveChannels(database, userId, { email: 'picky@example.test' });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`UPDATE notification_settings SET events = ARRAY['run.recovered'] WHERE user_id = ${userId}`),
+    );
+    for (const type of ['run.failed', 'run.recovered']) {
+      await withService(database.db, (tx) =>
+        tx.execute(sql`SELECT kpi_record_notification(${userId}, 'ga4', ${type}, '{"message":"x"}'::jsonb, now())`),
+      );
+    }
+    expect((await eventsOf(database, userId)).map((e) => e.type)).toEqual(['run.failed', 'run.recovered']);
+    expect((await deliveriesOf(database, userId)).map((d) => [d.type, d.channel])).toEqual([['run.recovered', 'email']]);
+  });
 });
