@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS notification_settings (
   webhook_secret text,
   slack boolean NOT NULL DEFAULT false,
   events text[] NOT NULL DEFAULT ARRAY['run.failed', 'schedule.paused', 'connection.needs_reauth', 'run.recovered'],
+  -- The last test send: one per user per 30 seconds, so the test button cannot mail-bomb an address.
+  last_test_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -108,7 +110,7 @@ $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_settings, notification_events, notification_deliveries TO kpi_service;
 GRANT USAGE ON SEQUENCE notification_deliveries_id_seq TO kpi_tenant, kpi_service;
 REVOKE ALL ON notification_settings FROM kpi_tenant;
-GRANT SELECT (user_id, email, webhook_url, slack, events, updated_at) ON notification_settings TO kpi_tenant;
+GRANT SELECT (user_id, email, webhook_url, slack, events, last_test_at, updated_at) ON notification_settings TO kpi_tenant;
 GRANT INSERT, UPDATE, DELETE ON notification_settings TO kpi_tenant;
 GRANT SELECT ON notification_events, notification_deliveries TO kpi_tenant;
 

@@ -120,6 +120,11 @@ describe.each(BACKENDS)('notifications API, auto-pause and reconnect on %s', (ba
     expect(smtp.mails.slice(before.mails).map((m) => m.to)).toEqual([['me@example.test']]);
     const [hook] = hooks.hooks.slice(before.hooks);
     expect(hook).toMatchObject({ verified: true, json: { type: 'test', user_id: user.id } });
+    // A second test at once is refused: the button cannot be used to flood an address.
+    const twice = await app.inject({ method: 'POST', url: '/api/notifications/test', headers: user.auth });
+    expect(twice.statusCode).toBe(429);
+    expect(twice.json().error.code).toBe('RATE_LIMITED');
+    expect(smtp.mails.length - before.mails).toBe(1);
   });
 
   it('refuses webhooks to loopback, private, metadata and non-https targets, and bad input, with a 400', async () => {
