@@ -6,12 +6,14 @@
 -- Auto-pause. pause_after_failures NULL means the server's PAUSE_AFTER_FAILURES; 0 never pauses.
 -- failure_streak counts the runs of the source that failed for good since its last success (or since
 -- the schedule was resumed), and failing_since is when the first of them failed (kept on resume). paused_for says why the engine disabled the schedule
--- ('failures' or 'needs_reauth'), so a working credential resumes exactly the schedules paused for it.
+-- ('failures', 'needs_reauth' for the source's credential, 'destination_reauth' for the Sheet's), so a
+-- working credential resumes exactly the schedules paused for it.
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS pause_after_failures integer
   CHECK (pause_after_failures BETWEEN 0 AND 1000);
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_reason text;
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_at timestamptz;
-ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_for varchar(16) CHECK (paused_for IN ('failures', 'needs_reauth'));
+ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_for varchar(32)
+  CHECK (paused_for IN ('failures', 'needs_reauth', 'destination_reauth'));
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS failure_streak integer NOT NULL DEFAULT 0;
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS failing_since timestamptz;
 

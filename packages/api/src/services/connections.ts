@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/connections.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
-import { resumeSchedulesPausedForReauth } from './resume-paused.ts';
+import { resumeSchedulesPausedFor } from './resume-paused.ts';
 
 export type { ConnectionJson };
 
@@ -104,7 +104,7 @@ export async function saveConnection(
         set: { ...values, ...(conversionActionTypes ? { settings } : {}) },
       })
       .returning(tenantConnectionColumns);
-    resumed = await resumeSchedulesPausedForReauth(tx, service, deps.clock());
+    resumed = await resumeSchedulesPausedFor(tx, 'needs_reauth', deps.clock(), service);
     return saved;
   });
   for (const id of resumed) deps.events?.scheduleChanged?.(id);

@@ -3,8 +3,8 @@ import { bigserial, boolean, integer, pgPolicy, pgTable, text, timestamp, unique
 import { currentTenant, SERVICE_ROLE, type Service, TENANT_ROLE } from './tenant.ts';
 import { users } from './users.ts';
 
-/** Why the engine disabled a schedule: a streak of failed runs, or a credential the source refused. */
-export const PAUSE_CAUSES = ['failures', 'needs_reauth'] as const;
+/** Why the engine disabled a schedule: a streak of failed runs, or a credential the source or the destination refused. */
+export const PAUSE_CAUSES = ['failures', 'needs_reauth', 'destination_reauth'] as const;
 export type PauseCause = (typeof PAUSE_CAUSES)[number];
 
 export const jobSchedules = pgTable(
@@ -24,7 +24,7 @@ export const jobSchedules = pgTable(
     pauseAfterFailures: integer('pause_after_failures'),
     pausedReason: text('paused_reason'),
     pausedAt: timestamp('paused_at', { withTimezone: true }),
-    pausedFor: varchar('paused_for', { length: 16 }).$type<PauseCause>(),
+    pausedFor: varchar('paused_for', { length: 32 }).$type<PauseCause>(),
     failureStreak: integer('failure_streak').notNull().default(0),
     failingSince: timestamp('failing_since', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
