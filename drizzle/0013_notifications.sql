@@ -6,12 +6,14 @@
 -- Auto-pause. pause_after_failures NULL means the server's PAUSE_AFTER_FAILURES; 0 never pauses.
 -- failure_streak counts the runs of the source that failed for good since its last success (or since
 -- the schedule was resumed), and failing_since is when the first of them failed (kept on resume). paused_for says why the engine disabled the schedule
--- ('failures' or 'needs_reauth'), so a working credential resumes exactly the schedules paused for it.
+-- ('failures', 'needs_reauth' for the source's credential, 'destination_reauth' for the Sheet's), so a
+-- working credential resumes exactly the schedules paused for it.
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS pause_after_failures integer
   CHECK (pause_after_failures BETWEEN 0 AND 1000);
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_reason text;
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_at timestamptz;
-ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_for varchar(16) CHECK (paused_for IN ('failures', 'needs_reauth'));
+ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS paused_for varchar(32)
+  CHECK (paused_for IN ('failures', 'needs_reauth', 'destination_reauth'));
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS failure_streak integer NOT NULL DEFAULT 0;
 ALTER TABLE job_schedules ADD COLUMN IF NOT EXISTS failing_since timestamptz;
 
@@ -25,6 +27,8 @@ CREATE TABLE IF NOT EXISTS notification_settings (
   webhook_secret text,
   slack boolean NOT NULL DEFAULT false,
   events text[] NOT NULL DEFAULT ARRAY['run.failed', 'schedule.paused', 'connection.needs_reauth', 'run.recovered'],
+  -- The last test send: one per user per 30 seconds, so the test button cannot mail-bomb an address.
+  last_test_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -108,7 +112,7 @@ $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_settings, notification_events, notification_deliveries TO kpi_service;
 GRANT USAGE ON SEQUENCE notification_deliveries_id_seq TO kpi_tenant, kpi_service;
 REVOKE ALL ON notification_settings FROM kpi_tenant;
-GRANT SELECT (user_id, email, webhook_url, slack, events, updated_at) ON notification_settings TO kpi_tenant;
+GRANT SELECT (user_id, email, webhook_url, slack, events, last_test_at, updated_at) ON notification_settings TO kpi_tenant;
 GRANT INSERT, UPDATE, DELETE ON notification_settings TO kpi_tenant;
 GRANT SELECT ON notification_events, notification_deliveries TO kpi_tenant;
 

@@ -120,6 +120,11 @@ describe.each(BACKENDS)('notifications API, auto-pause and reconnect on %s', (ba
     expect(smtp.mails.slice(before.mails).map((m) => m.to)).toEqual([['me@example.test']]);
     const [hook] = hooks.hooks.slice(before.hooks);
     expect(hook).toMatchObject({ verified: true, json: { type: 'test', user_id: user.id } });
+    // A second test at once is refused: the button cannot be used to flood an address.
+    const twice = await app.inject({ method: 'POST', url: '/api/notifications/test', headers: user.auth });
+    expect(twice.statusCode).toBe(429);
+    expect(twice.json().error.code).toBe('RATE_LIMITED');
+    expect(smtp.mails.length - before.mails).toBe(1);
   });
 
   it('refuses webhooks to loopback, private, metadata and non-https targets, and bad input, with a 400', async () => {
@@ -217,6 +222,38 @@ describe.each(BACKENDS)('notifications API, auto-pause and reconnect on %s', (ba
     await waitFor(async () => (await runStatus(nextId)).status === 'succeeded', 'the run to succeed');
     await dispatcher.runOnce();
     expect(hooks.hooks.slice(before).map((h) => h.json.type)).toEqual(['connection.needs_reauth', 'run.recovered']);
+  });
+
+  it('saving a new Sheet credential resumes the schedules the Sheet paused, and only those', async () => {
+    const user = await createTestUser(database, 'sheet');
+    for (const service of ['meta', 'ga4', 'shopify'])
+      await app.inject({ method: 'PUT', url: `/api/schedules/${service}`, headers: user.auth, payload: { enabled: true } });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`UPDATE job_schedules SET enabled = false, paused_at = now(),
+          paused_reason = CASE service WHEN 'shopify' THEN 'Paused after 5 failed runs in a row' ELSE 'The Google Sheet refused the saved credential' END,
+          paused_for = CASE service WHEN 'shopify' THEN 'failures' ELSE 'destination_reauth' END
+        WHERE user_id = ${user.id}`),
+    );
+    const saved = await app.inject({
+      method: 'PUT',
+      url: '/api/sheets',
+      headers: user.auth,
+      payload: {
+        spreadsheet_id: '1NotifySheetIdAbcdef',
+        credential: { kind: 'oauth_refresh', refresh_token: 'new-refresh-token' },
+      },
+    });
+    expect(saved.statusCode).toBe(200);
+    const list = (await app.inject({ method: 'GET', url: '/api/schedules', headers: user.auth })).json().data as Array<{
+      service: string;
+      enabled: boolean;
+      paused_reason: string | null;
+    }>;
+    expect(list.map((s) => [s.service, s.enabled, s.paused_reason === null])).toEqual([
+      ['meta', true, true],
+      ['ga4', true, true],
+      ['shopify', false, false],
+    ]);
   });
 
   it('enabling a paused schedule clears its reason; pause_after_failures is checked', async () => {

@@ -30,8 +30,10 @@ export class ConnectorError extends SyncError {
       retryable: failure === 'rate_limited' || failure === 'transient',
       errorClass: ERROR_CLASS[failure],
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      // A refused source credential pauses the source's schedule until the user reconnects it.
-      ...(failure === 'auth' && target === 'source' ? { kind: 'needs_reauth' as const } : {}),
+      // A refused credential pauses the source's schedule until the user reconnects what refused it.
+      ...(failure === 'auth'
+        ? { kind: target === 'source' ? ('needs_reauth' as const) : ('destination_needs_reauth' as const) }
+        : {}),
     });
   }
 }

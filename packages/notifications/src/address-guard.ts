@@ -86,6 +86,7 @@ export async function resolveWebhookTarget(raw: string, policy: { allowPrivate: 
         `webhook_url's host ${host} resolves to ${inner.address}, a private, loopback or link-local address; only public hosts may be called`,
       );
   }
-  const first = addresses[0] as { address: string; family: number };
-  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  // IPv4 first when there is one: a receiver on a dual-stack name often listens on IPv4 only.
+  const chosen = (addresses.find((a) => a.family === 4) ?? addresses[0]) as { address: string; family: number };
+  return { url, address: chosen.address, family: chosen.family === 6 ? 6 : 4 };
 }

@@ -251,4 +251,59 @@ describe.each(BACKENDS)('events from real runs to received messages on %s', (bac
     expect(String(events[0]?.payload.message)).toContain('lease expired');
     expect((await scheduleOf(database, scheduleId))?.failure_streak).toBeGreaterThanOrEqual(1);
   });
+
+  it('queues messages only for the event types the user chose, on the channels they set', async () => {
+    const [userId] = (await createUsers(database, 1)) as [number];
+    await saveChannels(database, userId, { email: 'picky@example.test' });
+    await withService(database.db, (tx) =>
+      tx.execute(sql`UPDATE notification_settings SET events = ARRAY['run.recovered'] WHERE user_id = ${userId}`),
+    );
+    for (const type of ['run.failed', 'run.recovered']) {
+      await withService(database.db, (tx) =>
+        tx.execute(sql`SELECT kpi_record_notification(${userId}, 'ga4', ${type}, '{"message":"x"}'::jsonb, now())`),
+      );
+    }
+    expect((await eventsOf(database, userId)).map((e) => e.type)).toEqual(['run.failed', 'run.recovered']);
+    expect((await deliveriesOf(database, userId)).map((d) => [d.type, d.channel])).toEqual([['run.recovered', 'email']]);
+  });
+
+  it('a Sheet that refuses its credential pauses the source at once, saying to reconnect the Sheet', async () => {
+    const [userId] = (await createUsers(database, 1)) as [number];
+    await saveChannels(database, userId, { webhookUrl: hooks.url, secret: SECRET });
+    const clock = new FakeClock('2026-09-20T07:59:00Z');
+    const scheduleId = await insertSchedule(database, {
+      userId,
+      service: 'ga4',
+      cron: '0 8 * * *',
+      timezone: 'UTC',
+      from: clock.now(),
+    });
+    const scheduler = testScheduler(
+      database,
+      clock,
+      handlersOf(async () => {
+        throw new SyncError('Google refused the refresh token', {
+          retryable: false,
+          errorClass: 'AuthExpired',
+          kind: 'destination_needs_reauth',
+        });
+      }),
+    );
+    const before = hooks.hooks.length;
+    await scheduler.start();
+    await walk(clock, scheduler, new Date('2026-09-20T09:00:00Z'));
+    await scheduler.stop(1_000);
+    await testDispatcher(database, clock).runOnce();
+    const schedule = await scheduleOf(database, scheduleId);
+    expect(schedule).toMatchObject({ enabled: false, paused_for: 'destination_reauth' });
+    expect(schedule?.paused_reason).toContain('Reconnect the Google Sheet to resume the Google Analytics 4 sync');
+    expect(
+      hooks.hooks
+        .slice(before)
+        .map((h) => h.json)
+        .filter((json) => json.user_id === userId),
+    ).toMatchObject([
+      { type: 'connection.needs_reauth', service: 'ga4', connection: { target: 'sheets', status: 'needs_reauth' } },
+    ]);
+  });
 });

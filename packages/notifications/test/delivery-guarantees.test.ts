@@ -178,6 +178,18 @@ describe.each(BACKENDS)('a receiver that is down on %s', (backend) => {
     expect(delivery?.attempts).toBeLessThan(35);
   });
 
+  it('with WEBHOOK_ALLOW_PRIVATE a host name is resolved and called at the address checked', async () => {
+    const [userId] = (await createUsers(database, 1)) as [number];
+    await saveChannels(database, userId, { webhookUrl: hooks.url.replace('127.0.0.1', 'localhost'), secret: SECRET });
+    hooks.status.code = 200;
+    const before = hooks.hooks.length;
+    await failOnce(database, userId, '2026-10-07');
+    await testDispatcher(database, new FakeClock('2026-10-07T08:30:00Z')).runOnce();
+    expect(hooks.hooks.slice(before).map((h) => [h.json.type, h.headers.host, h.verified])).toEqual([
+      ['run.failed', `localhost:${new URL(hooks.url).port}`, true],
+    ]);
+  });
+
   it('checks the address at delivery time: a saved URL now pointing inward is refused without a request', async () => {
     const [userId] = (await createUsers(database, 1)) as [number];
     const clock = new FakeClock('2026-10-09T08:30:00Z');

@@ -29,7 +29,8 @@ export async function recordFailure(
   const now = options.clock.now();
   const retryAt = retryable ? new Date(now.getTime() + (sync?.options.retryAfterMs ?? options.retryDelayMs)) : null;
   // A refused credential is not tried again: every attempt would be refused the same way.
-  const needsReauth = sync?.options.kind === 'needs_reauth';
+  const kind = sync?.options.kind;
+  const refused = kind === 'needs_reauth' ? 'source' : kind === 'destination_needs_reauth' ? 'destination' : undefined;
   const { outcome, pausedScheduleId } = await failRun(options.db, {
     runId: run.id,
     workerId: options.workerId,
@@ -37,8 +38,8 @@ export async function recordFailure(
     durationMs,
     error: message,
     errorClass,
-    retryAt: needsReauth ? null : retryAt,
-    needsReauth,
+    retryAt: refused ? null : retryAt,
+    refused,
     pauseAfterFailures: options.pauseAfterFailures,
   }).catch((dbError: unknown) => {
     log.error(
@@ -48,7 +49,7 @@ export async function recordFailure(
     return { outcome: 'lost' as const, pausedScheduleId: undefined };
   });
   if (pausedScheduleId !== undefined) {
-    log.warn({ ...fields, event: 'schedule-paused', scheduleId: pausedScheduleId, needsReauth }, 'schedule paused');
+    log.warn({ ...fields, event: 'schedule-paused', scheduleId: pausedScheduleId, refused }, 'schedule paused');
     options.scheduleChanged?.(pausedScheduleId);
   }
   if (outcome === 'retry') {

@@ -1,5 +1,8 @@
 import { queryRows, type Service, sql, type Tx } from '@kpi/db';
-import { SOURCES } from '@kpi/sources';
+import { SHEETS_DESTINATION, SOURCES } from '@kpi/sources';
+
+/** Whose credential was refused: the source's, or the destination's (the Sheet). */
+export type RefusedCredential = 'source' | 'destination' | undefined;
 
 /** A run that failed for good, as the failing transaction knows it. */
 export type FinalFailure = {
@@ -11,8 +14,8 @@ export type FinalFailure = {
   scheduledFor: Date;
   error: string;
   errorClass: string;
-  /** The source refused the credential: pause at once, and say to reconnect. */
-  needsReauth: boolean;
+  /** A credential was refused: pause at once, and say what to reconnect. */
+  refused: RefusedCredential;
   now: Date;
 };
 
@@ -57,11 +60,13 @@ export async function recordFinalFailure(
         WHERE user_id = ${userId} AND service = ${service}
         RETURNING id, enabled, failure_streak, failing_since, COALESCE(pause_after_failures, ${defaultPauseAfterFailures}) AS pause_after`,
   );
-  let pause: { cause: 'failures' | 'needs_reauth'; reason: string } | undefined;
-  if (streak?.enabled && failure.needsReauth) {
+  // What refused the credential, in the user's words: the source itself, or the Sheet it writes to.
+  const refuser = failure.refused === 'destination' ? `The ${SHEETS_DESTINATION.label}` : label;
+  let pause: { cause: 'failures' | 'needs_reauth' | 'destination_reauth'; reason: string } | undefined;
+  if (streak?.enabled && failure.refused) {
     pause = {
-      cause: 'needs_reauth',
-      reason: `${label} refused the saved credential (${failure.error}). Reconnect ${label} to resume the sync.`,
+      cause: failure.refused === 'source' ? 'needs_reauth' : 'destination_reauth',
+      reason: `${refuser} refused the saved credential (${failure.error}). Reconnect ${failure.refused === 'source' ? label : `the ${SHEETS_DESTINATION.label}`} to resume the ${label} sync.`,
     };
   } else if (counted && streak?.enabled && streak.pause_after > 0 && streak.failure_streak >= streak.pause_after) {
     pause = {
@@ -97,16 +102,16 @@ export async function recordFinalFailure(
       }
     : undefined;
   const base = { userId, service, now };
-  if (failure.needsReauth) {
-    const paused = pause ? ' The sync is paused until you reconnect it.' : '';
+  if (failure.refused) {
+    const paused = pause ? ` The ${label} sync is paused until you reconnect it.` : '';
     await recordNotification(tx, {
       ...base,
       type: 'connection.needs_reauth',
       payload: {
-        message: `${label} refused the saved credential: ${failure.error}.${paused}`,
+        message: `${refuser} refused the saved credential: ${failure.error}.${paused}`,
         run,
         ...(schedule ? { schedule } : {}),
-        connection: { service, status: 'needs_reauth' },
+        connection: { target: failure.refused === 'source' ? service : 'sheets', status: 'needs_reauth' },
       },
     });
     return pause && streak ? Number(streak.id) : undefined;

@@ -1,5 +1,5 @@
 import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
-import { recordFinalFailure } from './run-outcome-events.ts';
+import { type RefusedCredential, recordFinalFailure } from './run-outcome-events.ts';
 
 export type ClaimedRun = {
   id: number;
@@ -126,7 +126,7 @@ export async function failRun(
     error: string;
     errorClass: string;
     retryAt: Date | null;
-    needsReauth: boolean;
+    refused: RefusedCredential;
     pauseAfterFailures: number;
   },
 ): Promise<{ outcome: 'retry' | 'failed' | 'lost'; pausedScheduleId?: number }> {
@@ -163,7 +163,7 @@ export async function failRun(
         scheduledFor: new Date(row.scheduled_for),
         error: options.error.slice(0, 2000),
         errorClass: options.errorClass,
-        needsReauth: options.needsReauth,
+        refused: options.refused,
         now: options.now,
       },
       options.pauseAfterFailures,
@@ -230,7 +230,7 @@ export async function takeBackExpiredLeases(db: Db, now: Date, pauseAfterFailure
                 scheduledFor: new Date(row.scheduled_for),
                 error: row.error,
                 errorClass: 'LeaseExpired',
-                needsReauth: false,
+                refused: undefined,
                 now,
               },
               pauseAfterFailures,

@@ -36,7 +36,10 @@ export function notificationRoutes(): RouteDoc[] {
       path: '/api/notifications/test',
       summary: 'Send a test message to each channel now',
       auth: true,
-      answers: { 200: ok('What each channel did', notificationTestJson) },
+      answers: {
+        200: ok('What each channel did', notificationTestJson),
+        429: { description: 'A test was sent less than 30 seconds ago' },
+      },
     },
     {
       method: 'get',

@@ -6,7 +6,7 @@ import type { ConnectionJson, ConnectionTestJson } from '../validators/answers/c
 import { queueFirstConnectBackfill } from './backfill.ts';
 import { accountIdFor, type ConnectionUpsertInput, connectionUpsertInput, secretOf } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
-import { resumeSchedulesPausedForReauth } from './resume-paused.ts';
+import { resumeSchedulesPausedFor } from './resume-paused.ts';
 
 export type { ConnectionJson };
 
@@ -112,7 +112,7 @@ export async function saveConnection(
       .returning(tenantConnectionColumns);
     // A source's first connection fetches its recent history too, not only the days from now on.
     if (!existing) backfillRunId = await queueFirstConnectBackfill(tx, deps, userId, service);
-    resumed = await resumeSchedulesPausedForReauth(tx, service, deps.clock());
+    resumed = await resumeSchedulesPausedFor(tx, 'needs_reauth', deps.clock(), service);
     return saved;
   });
   if (backfillRunId !== null) deps.events?.runQueued?.(backfillRunId);

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   desc,
+  isNull,
+  lte,
   NOTIFICATION_EVENT_TYPES,
   type NotificationEventType,
   notificationDeliveries,
   notificationSettings,
+  or,
   withTenant,
 } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
@@ -90,9 +93,30 @@ export async function updateNotificationSettings(
   return { ...toJson(saved ?? DEFAULTS), ...(secret ? { webhook_secret: secret } : {}) };
 }
 
-/** Sends a test message on each channel now and answers what each did. */
+/** Least time between two test sends of one user: the address is the user's word, not verified. */
+export const TEST_INTERVAL_SECONDS = 30;
+
+/** Sends a test message on each channel now and answers what each did; 429 within 30 s of the last. */
 export async function sendTestNotification(deps: ApiDeps, userId: number): Promise<NotificationTestJson> {
-  return notificationsOf(deps).sendTest(deps.db, userId);
+  const port = notificationsOf(deps);
+  const now = deps.clock();
+  const since = new Date(now.getTime() - TEST_INTERVAL_SECONDS * 1000);
+  // One conditional UPDATE: two instances answering two clicks at once let only one through.
+  const [settings, claimed] = await withTenant(deps.db, userId, async (tx) => {
+    const [row] = await tx.select({ userId: notificationSettings.userId }).from(notificationSettings);
+    const taken = await tx
+      .update(notificationSettings)
+      .set({ lastTestAt: now })
+      .where(or(isNull(notificationSettings.lastTestAt), lte(notificationSettings.lastTestAt, since)))
+      .returning({ userId: notificationSettings.userId });
+    return [row, taken.length > 0] as const;
+  });
+  if (settings && !claimed) {
+    throw new AppError('RATE_LIMITED', `A test was sent less than ${TEST_INTERVAL_SECONDS} seconds ago; try again shortly`, {
+      retryAfterSeconds: TEST_INTERVAL_SECONDS,
+    });
+  }
+  return port.sendTest(deps.db, userId);
 }
 
 /** The caller's latest messages, newest first (row-level security keeps them to the caller's). */

@@ -1,17 +1,23 @@
 import { computeNextRun } from '@kpi/cron';
-import { and, eq, jobSchedules, type Service, type Tx } from '@kpi/db';
+import { and, eq, jobSchedules, type PauseCause, type Service, type Tx } from '@kpi/db';
 
 /**
- * In the transaction that saves a new credential for a source: re-enables exactly the user's schedules
- * the engine paused because the source refused the old one, each with its next fire from now. Answers
- * their ids, for the scheduler. The pause count starts again; `failing_since` is kept, so the next
- * success reports run.recovered. The run's lookback fetches the days missed meanwhile.
+ * In the transaction that saves a new credential: re-enables exactly the user's schedules the engine
+ * paused because the old one was refused (`needs_reauth` of one source; `destination_reauth`, of any
+ * source, for the Sheet), each with its next fire from now. Answers their ids, for the scheduler. The
+ * pause count starts again; `failing_since` is kept, so the next success reports run.recovered. The
+ * run's lookback fetches the days missed meanwhile.
  */
-export async function resumeSchedulesPausedForReauth(tx: Tx, service: Service, now: Date): Promise<number[]> {
+export async function resumeSchedulesPausedFor(
+  tx: Tx,
+  cause: Exclude<PauseCause, 'failures'>,
+  now: Date,
+  service?: Service,
+): Promise<number[]> {
   const paused = await tx
     .select({ id: jobSchedules.id, cron: jobSchedules.cronExpression, timezone: jobSchedules.timezone })
     .from(jobSchedules)
-    .where(and(eq(jobSchedules.service, service), eq(jobSchedules.pausedFor, 'needs_reauth')))
+    .where(and(eq(jobSchedules.pausedFor, cause), service ? eq(jobSchedules.service, service) : undefined))
     .for('update');
   for (const schedule of paused) {
     await tx

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { SheetJson, SheetRemovedJson, SheetTestJson } from '../validators/answers/connections.ts';
 import { type SheetUpsertInput, secretOf, sheetUpsertInput } from './connections-input.ts';
 import { connectorsOf, type ObtainedCredential, requireSealing } from './connections-port.ts';
+import { resumeSchedulesPausedFor } from './resume-paused.ts';
 
 export type { SheetJson };
 
@@ -43,7 +44,10 @@ export async function upsertSheet(deps: ApiDeps, userId: number, raw: SheetUpser
   return saveSheet(deps, userId, input.spreadsheet_id, input.tabs, credential);
 }
 
-/** Saves the destination from a pasted credential or the Google OAuth flow (same stored shape). */
+/**
+ * Saves the destination from a pasted credential or the Google OAuth flow (same stored shape). A new
+ * credential resumes the schedules paused because the Sheet refused the previous one.
+ */
 export async function saveSheet(
   deps: ApiDeps,
   userId: number,
@@ -52,6 +56,7 @@ export async function saveSheet(
   credential: ObtainedCredential | undefined,
 ): Promise<SheetJson> {
   const port = connectorsOf(deps);
+  let resumed: number[] = [];
   const row = await withTenant(deps.db, userId, async (tx) => {
     if (!credential) {
       const [updated] = await tx
@@ -81,9 +86,11 @@ export async function saveSheet(
       .values({ userId, ...values, tabs: tabs ?? {} })
       .onConflictDoUpdate({ target: sheetDestinations.userId, set: { ...values, ...(tabs ? { tabs } : {}) } })
       .returning(tenantSheetColumns);
+    resumed = await resumeSchedulesPausedFor(tx, 'destination_reauth', deps.clock());
     return saved;
   });
   if (!row) throw new Error('upsert returned no row');
+  for (const id of resumed) deps.events?.scheduleChanged?.(id);
   deps.log.info({ event: 'sheet-saved', userId, credentialKind: row.credentialKind }, 'sheets destination saved');
   return toJson(deps, row);
 }

@@ -2,8 +2,8 @@ import { bigserial, boolean, integer, pgTable, text, timestamp, unique, varchar 
 import type { Service } from './tenant.ts';
 import { users } from './users.ts';
 
-/** Why the engine disabled a schedule: a streak of failed runs, or a credential the source refused. */
-export const PAUSE_CAUSES = ['failures', 'needs_reauth'] as const;
+/** Why the engine disabled a schedule: a streak of failed runs, or a credential the source or the destination refused. */
+export const PAUSE_CAUSES = ['failures', 'needs_reauth', 'destination_reauth'] as const;
 export type PauseCause = (typeof PAUSE_CAUSES)[number];
 
 export const jobSchedules = pgTable(
@@ -25,7 +25,7 @@ export const jobSchedules = pgTable(
     pauseAfterFailures: integer('pause_after_failures'),
     pausedReason: text('paused_reason'),
     pausedAt: timestamp('paused_at', { withTimezone: true }),
-    pausedFor: varchar('paused_for', { length: 16 }).$type<PauseCause>(),
+    pausedFor: varchar('paused_for', { length: 32 }).$type<PauseCause>(),
     failureStreak: integer('failure_streak').notNull().default(0),
     failingSince: timestamp('failing_since', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -24,6 +24,7 @@ export const notificationSettings = pgTable('notification_settings', {
   webhookSecret: text('webhook_secret'),
   slack: boolean('slack').notNull().default(false),
   events: text('events').array().$type<NotificationEventType[]>().notNull(),
+  lastTestAt: timestamp('last_test_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }).enableRLS();
 

@@ -42,13 +42,18 @@ export interface SyncHandler {
  * A failure a handler classifies. Retryable errors (rate limits, timeouts) are tried again after the
  * retry delay, or after `retryAfterMs` when the source said how long to wait; the rest fail at once.
  * `kind: 'needs_reauth'`: the source refused the credential, so the schedule is paused at once until
- * the user saves a working one.
+ * the user saves a working one; `'destination_needs_reauth'`: the same for the destination's credential.
  */
 export class SyncError extends Error {
   override readonly name = 'SyncError';
   constructor(
     message: string,
-    readonly options: { retryable: boolean; errorClass: string; retryAfterMs?: number; kind?: 'needs_reauth' },
+    readonly options: {
+      retryable: boolean;
+      errorClass: string;
+      retryAfterMs?: number;
+      kind?: 'needs_reauth' | 'destination_needs_reauth';
+    },
   ) {
     super(message);
   }
