@@ -33,15 +33,17 @@ export async function fleetStats(deps: Pick<ApiDeps, 'db' | 'clock'>): Promise<F
     figures: await queryRows<Figures>(
       tx,
       // Fire lag is measured on first attempts of cron runs: a retry's started_at is its own start.
-      // A source is failing when its latest finished run failed. paused_at is read through to_jsonb so
+      // A source (a schedule row) is failing when its latest finished run failed. paused_at is read through to_jsonb so
       // the count is 0, not an error, on a schema without auto-pause.
       sql`SELECT
             (SELECT count(*)::int FROM job_runs WHERE status = 'queued' AND run_after <= ${now}) AS queue_depth,
             lag.p50 AS lag_p50, lag.p99 AS lag_p99,
-            (SELECT count(*)::int FROM (
-               SELECT DISTINCT ON (user_id, service) status FROM job_runs
-               WHERE status IN ('succeeded', 'failed') ORDER BY user_id, service, id DESC
-             ) latest WHERE latest.status = 'failed') AS failing_sources,
+            (SELECT count(*)::int FROM job_schedules s
+              CROSS JOIN LATERAL (
+                SELECT r.status FROM job_runs r
+                WHERE r.user_id = s.user_id AND r.service = s.service AND r.status IN ('succeeded', 'failed')
+                ORDER BY r.user_id, r.service, r.id DESC LIMIT 1
+              ) latest WHERE latest.status = 'failed') AS failing_sources,
             (SELECT count(*)::int FROM job_schedules s
               WHERE NOT s.enabled AND to_jsonb(s) ->> 'paused_at' IS NOT NULL) AS paused_sources
           FROM (
