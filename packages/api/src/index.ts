@@ -11,6 +11,7 @@ export * from './services/audit-log.ts';
 export * from './services/connections.ts';
 export * from './services/connections-input.ts';
 export * from './services/connections-port.ts';
+export { CREDENTIALS_REVOKED_CHANNEL } from './services/credentials-revoked.ts';
 export { fleetStats, INSTANCE_ALIVE_MS } from './services/fleet.ts';
 export { latestKpis } from './services/kpis.ts';
 export { listSchedules } from './services/list-schedules.ts';
