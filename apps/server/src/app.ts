@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { type ApiDeps, AppError } from '@kpi/api';
+import { type ApiDeps, AppError, CREDENTIALS_REVOKED_CHANNEL } from '@kpi/api';
 import type { Database } from '@kpi/db';
 import type { EnhancedScheduler } from '@kpi/scheduler';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.listen) {
     // Notifications sent while the listener was reconnecting are lost: forget everything then.
     const unlisten = await options.listen(
-      'kpi_credentials_revoked',
+      CREDENTIALS_REVOKED_CHANNEL,
       (payload) => viewers.forgetUser(Number(payload)),
       () => viewers.forgetAll(),
     );

@@ -5,9 +5,9 @@ import { LRUCache } from 'lru-cache';
 /**
  * Who a credential belongs to, remembered for a few seconds so that a busy API client costs one database
  * transaction per request instead of two. Keys are hashes of the credential, never the credential.
- * Revoking a token or signing out on this instance forgets the user's entries at once; another instance
- * forgets them within the TTL (AUTH_CACHE_SECONDS; 0 turns the cache off), or at once for the changes
- * that notify `kpi_credentials_revoked` (an administrator disabling, demoting or resetting a user).
+ * Revoking a token, signing out, changing a password or an administrator's change to the user forgets
+ * the user's entries on this instance at once and on the others when the `kpi_credentials_revoked`
+ * NOTIFY arrives; the TTL (AUTH_CACHE_SECONDS; 0 turns the cache off) bounds everything else.
  */
 export class ViewerCache {
   private readonly entries: LRUCache<string, Viewer> | undefined;

@@ -57,6 +57,16 @@ describe.each(BACKENDS)('an admin change reaching the viewer cache of other inst
     expect(await status(deaf, user)).toBe(200);
   });
 
+  it('a token revoked on one instance is refused by the other within a second', async () => {
+    const user = await createTestUser(database, 'cache-revoked');
+    expect([await status(second, user), await status(deaf, user)]).toEqual([200, 200]);
+    const tokens = await first.inject({ method: 'GET', url: '/api/tokens', headers: user.auth });
+    const id = (tokens.json() as { data: Array<{ id: number }> }).data[0]?.id;
+    expect((await first.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: user.auth })).statusCode).toBe(200);
+    expect((await refusedWithin(second, user)).code).toBe(401);
+    expect(await status(deaf, user)).toBe(200);
+  });
+
   it('a demoted admin loses admin access on the other instance within a second', async () => {
     const other = await createTestUser(database, 'cache-demoted', 'admin');
     const fleet = async () => (await second.inject({ method: 'GET', url: '/api/admin/fleet', headers: other.auth })).statusCode;

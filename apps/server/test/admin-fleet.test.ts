@@ -50,6 +50,12 @@ describe.each(BACKENDS)('the fleet figures on %s', (backend) => {
     admin = await createTestUser(database, 'fleet-admin', 'admin');
     ana = await createTestUser(database, 'fleet-ana');
     bo = await createTestUser(database, 'fleet-bo');
+    // A source is a schedule row (GET /api/schedules creates all three); disabled ones count as well.
+    await withService(database.db, (tx) =>
+      tx.execute(sql`INSERT INTO job_schedules (user_id, service, cron_expression)
+                     SELECT u, s, '0 2 * * *' FROM unnest(ARRAY[${ana.id}, ${bo.id}]::int[]) AS u
+                     CROSS JOIN unnest(ARRAY['meta', 'ga4', 'shopify']) AS s`),
+    );
     await insertRuns([
       // Cron first attempts in the last 24 h, lags 100..1000 ms: p50 550, p99 991.
       ...Array.from(

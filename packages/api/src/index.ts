@@ -13,6 +13,7 @@ export { cancelRun } from './services/cancel-run.ts';
 export * from './services/connections.ts';
 export * from './services/connections-input.ts';
 export * from './services/connections-port.ts';
+export { CREDENTIALS_REVOKED_CHANNEL } from './services/credentials-revoked.ts';
 export { fleetStats, INSTANCE_ALIVE_MS } from './services/fleet.ts';
 export { kpiHistory } from './services/kpi-history.ts';
 export { latestKpis } from './services/kpis.ts';

@@ -7,6 +7,7 @@ import { type AdminUserUpdateInput, adminUserUpdateInput } from '../validators/a
 import type { AdminUserJson } from '../validators/answers/admin.ts';
 import { ADMIN_USER_COLUMNS, type AdminUserRow, toAdminUserJson } from './admin-users.ts';
 import { recordAudit } from './audit-log.ts';
+import { notifyCredentialsRevoked } from './credentials-revoked.ts';
 
 /**
  * An administrator changes an account: role, disabled, password. Everything happens in one transaction
@@ -76,8 +77,7 @@ export async function updateAdminUser(
       await audit('user.enable', { schedules_restored: restored.length });
     }
     const changed = Boolean(newRole || passwordHash || disabling || enabling);
-    // Other instances drop their cached viewer for this user on this notification (sent at commit).
-    if (changed) await tx.execute(sql`SELECT pg_notify('kpi_credentials_revoked', ${String(target.id)})`);
+    if (changed) await notifyCredentialsRevoked(tx, target.id);
     const [row] = await queryRows<AdminUserRow>(tx, sql`SELECT ${ADMIN_USER_COLUMNS} FROM users WHERE id = ${target.id}`);
     if (!row) throw new Error('the locked user row disappeared');
     return { user: toAdminUserJson(row), schedules: touched, credentialsChanged: changed };

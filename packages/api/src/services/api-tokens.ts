@@ -5,6 +5,7 @@ import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { tokenCreateInput } from '../validators/account.ts';
 import type { ApiTokenJson, TokenCreatedJson } from '../validators/answers/account.ts';
+import { notifyCredentialsRevoked } from './credentials-revoked.ts';
 
 export type { ApiTokenJson };
 
@@ -60,13 +61,15 @@ export async function listApiTokens(deps: Pick<ApiDeps, 'db'>, userId: number): 
 export async function revokeApiToken(deps: Pick<ApiDeps, 'db' | 'events'>, userId: number, id: number): Promise<ApiTokenJson> {
   // As the tenant: row-level security keeps the user to their own tokens even if this WHERE were wrong.
   // The tenant may write only revoked_at, and 0010's trigger lets it move only from NULL to now().
-  const [row] = await withTenant(deps.db, userId, (tx) =>
-    tx
+  const [row] = await withTenant(deps.db, userId, async (tx) => {
+    const rows = await tx
       .update(apiTokens)
       .set({ revokedAt: sql`COALESCE(${apiTokens.revokedAt}, now())` })
       .where(sql`${apiTokens.id} = ${id} AND ${apiTokens.userId} = ${userId}`)
-      .returning(tenantApiTokenColumns),
-  );
+      .returning(tenantApiTokenColumns);
+    if (rows.length > 0) await notifyCredentialsRevoked(tx, userId);
+    return rows;
+  });
   if (!row) throw new AppError('NOT_FOUND', `API token ${id} not found`);
   deps.events?.credentialsRevoked?.(userId);
   return toApiTokenJson(row);

@@ -5,6 +5,7 @@ import { hashSecret, isWellFormedSecret, SESSION_PREFIX } from '../auth/secrets.
 import type { ApiDeps, PasswordGuard } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { changePasswordInput } from '../validators/account.ts';
+import { notifyCredentialsRevoked } from './credentials-revoked.ts';
 
 /** The account flags the UI needs besides who the viewer is. */
 export async function accountFlags(deps: Pick<ApiDeps, 'db'>, userId: number): Promise<{ must_change_password: boolean }> {
@@ -47,6 +48,7 @@ export async function changePassword(
       : '';
   const ended = await withService(deps.db, async (tx) => {
     await tx.execute(sql`UPDATE users SET password_hash = ${passwordHash}, must_change_password = false WHERE id = ${viewer.id}`);
+    await notifyCredentialsRevoked(tx, viewer.id);
     return queryRows<{ id: string }>(
       tx,
       sql`DELETE FROM sessions WHERE user_id = ${viewer.id} AND token_hash <> ${keep} RETURNING id`,

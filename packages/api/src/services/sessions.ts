@@ -5,6 +5,7 @@ import { hashSecret, isWellFormedSecret, newSecret, SESSION_PREFIX } from '../au
 import type { ApiDeps, Viewer } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { loginInput, normalizeEmail } from '../validators/account.ts';
+import { notifyCredentialsRevoked } from './credentials-revoked.ts';
 
 export type LoginResult = { viewer: Viewer; sessionToken: string; expiresAt: Date };
 
@@ -42,12 +43,14 @@ export async function login(deps: ApiDeps, raw: z.input<typeof loginInput>): Pro
 
 export async function logout(deps: Pick<ApiDeps, 'db' | 'events'>, sessionToken: string): Promise<void> {
   if (!isWellFormedSecret(sessionToken, SESSION_PREFIX)) return;
-  const ended = await withService(deps.db, (tx) =>
-    tx
+  const ended = await withService(deps.db, async (tx) => {
+    const rows = await tx
       .delete(sessions)
       .where(sql`${sessions.tokenHash} = ${hashSecret(sessionToken)}`)
-      .returning({ userId: sessions.userId }),
-  );
+      .returning({ userId: sessions.userId });
+    for (const row of rows) await notifyCredentialsRevoked(tx, row.userId);
+    return rows;
+  });
   for (const row of ended) deps.events?.credentialsRevoked?.(row.userId);
 }
 
@@ -71,8 +74,7 @@ export async function signOutEverywhere(
 ): Promise<{ sessions_ended: number }> {
   const ended = await withService(deps.db, async (tx) => {
     const rows = await queryRows<{ id: string }>(tx, sql`DELETE FROM sessions WHERE user_id = ${userId} RETURNING id`);
-    // Other instances forget their cached viewer for these sessions at commit, not after the cache's TTL.
-    await tx.execute(sql`SELECT pg_notify('kpi_credentials_revoked', ${String(userId)})`);
+    await notifyCredentialsRevoked(tx, userId);
     return rows;
   });
   deps.events?.credentialsRevoked?.(userId);
