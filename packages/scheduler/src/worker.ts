@@ -145,18 +145,8 @@ export class Worker {
       do {
         this.pumpAgain = false;
         while (!this.stopped && this.room() > 0) {
-          const now = this.options.clock.now();
           const limit = this.room();
-          // Counted while the claim is in flight, so fires handed over meanwhile are not promised the same slots.
-          this.claiming = limit;
-          const { runs, skipped } = await claimQueuedRuns(this.options.db, {
-            now,
-            limit,
-            workerId: this.options.workerId,
-            lockedUntil: new Date(now.getTime() + this.options.leaseMs),
-          }).finally(() => {
-            this.claiming = 0;
-          });
+          const { runs, skipped } = await this.claimRoom((claim) => claimQueuedRuns(this.options.db, claim));
           if (skipped > 0) this.options.counters.runs.skipped += skipped;
           this.take(runs);
           // Backfill chunks get only the room the other runs left: scheduled fires go first.
@@ -173,19 +163,31 @@ export class Worker {
   }
 
   private async claimChunks(): Promise<ClaimedRun[]> {
+    const chunks = await this.claimRoom((claim) => claimBackfillChunks(this.options.db, claim));
+    this.take(chunks);
+    return chunks;
+  }
+
+  /**
+   * One claim of at most the free room, with a lease from now. The room is counted as promised while the
+   * claim is in flight, so fires handed over meanwhile are not promised the same slots.
+   */
+  private async claimRoom<T>(
+    claim: (options: { now: Date; limit: number; workerId: string; lockedUntil: Date }) => Promise<T>,
+  ): Promise<T> {
     const now = this.options.clock.now();
     const limit = this.room();
     this.claiming = limit;
-    const chunks = await claimBackfillChunks(this.options.db, {
-      now,
-      limit,
-      workerId: this.options.workerId,
-      lockedUntil: new Date(now.getTime() + this.options.leaseMs),
-    }).finally(() => {
+    try {
+      return await claim({
+        now,
+        limit,
+        workerId: this.options.workerId,
+        lockedUntil: new Date(now.getTime() + this.options.leaseMs),
+      });
+    } finally {
       this.claiming = 0;
-    });
-    this.take(chunks);
-    return chunks;
+    }
   }
 
   /** Aborts the handler of a run this worker holds (a backfill its user cancelled); its outcome is discarded. */
