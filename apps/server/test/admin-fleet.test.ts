@@ -96,7 +96,8 @@ describe.each(BACKENDS)('the fleet figures on %s', (backend) => {
       tx.execute(sql`INSERT INTO job_schedules (user_id, service, cron_expression, enabled, paused_at, paused_reason)
                      VALUES (${bo.id}, 'meta', '0 2 * * *', false, now(), 'Paused after 5 failed runs in a row'),
                             (${ana.id}, 'shopify', '0 2 * * *', false, NULL, NULL)
-                     ON CONFLICT (user_id, service) DO NOTHING`),
+                     ON CONFLICT (user_id, service) DO UPDATE
+                       SET enabled = false, paused_at = EXCLUDED.paused_at, paused_reason = EXCLUDED.paused_reason`),
     );
     const response = await app.inject({ method: 'GET', url: '/api/admin/fleet', headers: admin.auth });
     expect(response.statusCode, response.body).toBe(200);

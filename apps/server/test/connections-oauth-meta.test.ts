@@ -100,7 +100,10 @@ describe.each(BACKENDS)('Meta OAuth through the server on %s', (backend) => {
     // The long-lived token is what the sync sends, in the Authorization header and never in the URL.
     expect(insights?.headers.authorization).toBe(`Bearer ${secret.accessToken}`);
     expect(insights?.url.searchParams.has('access_token')).toBe(false);
-    expect((await snapshotsOf(database, user.id, 'meta'))[0]?.metrics).toMatchObject({ spend: 12.5, conversions: 4 });
+    expect((await snapshotsOf(database, user.id, 'meta')).find((row) => row.date === '2026-08-09')?.metrics).toMatchObject({
+      spend: 12.5,
+      conversions: 4,
+    });
   });
 
   it('the user declines at Meta: the UI is sent a fixed code, and nothing is saved or exchanged', async () => {

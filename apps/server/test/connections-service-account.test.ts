@@ -21,7 +21,8 @@ const PROPERTY = '271828';
 // Too slow to generate in a test (minutes for 16,384 bits): made once with `openssl genpkey -algorithm RSA`.
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../packages/connectors/test/fixtures/${name}`, import.meta.url), 'utf8');
-const at = { fireAt: '2026-08-10T06:00:00Z', until: '2026-08-10T07:00:00Z' };
+// 12:00Z is 05:00 in the property's zone (America/Los_Angeles): 9 August has ended there.
+const at = { fireAt: '2026-08-10T12:00:00Z', until: '2026-08-10T13:00:00Z', cron: '0 12 * * *' };
 
 describe.each(BACKENDS)('GA4 with a service-account key against the token endpoint fake on %s', (backend) => {
   let database: TestDatabase;
@@ -76,7 +77,10 @@ describe.each(BACKENDS)('GA4 with a service-account key against the token endpoi
     expect(tested.json().data).toMatchObject({ ok: true, status: 'ok' });
     const run = await sync(user);
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1 });
-    expect((await snapshotsOf(database, user.id, 'ga4'))[0]?.metrics).toMatchObject({ sessions: 640, revenue: 388.25 });
+    expect((await snapshotsOf(database, user.id, 'ga4')).find((row) => row.date === '2026-08-09')?.metrics).toMatchObject({
+      sessions: 640,
+      revenue: 388.25,
+    });
 
     const grant = jwtGrants().at(-1);
     const [, body] = (grant?.get('assertion') ?? '').split('.');

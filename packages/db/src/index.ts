@@ -11,3 +11,4 @@ export { preparedRows, queryRows } from './rows.ts';
 export * from './schema/index.ts';
 export * from './schema/tenant-columns.ts';
 export { serviceQuery, withService, withTenant } from './tenant.ts';
+export { postgresPathsOf } from './postgres-paths.ts';
