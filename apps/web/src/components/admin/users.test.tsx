@@ -3,7 +3,7 @@ import '../../../test/dom.ts';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AdminUser } from './admin-types.ts';
+import type { AdminUser } from '../../lib/api-types.ts';
 import { AuditLog } from './audit-log.tsx';
 import { CreateUser } from './create-user.tsx';
 import { UserList } from './user-list.tsx';
@@ -88,15 +88,15 @@ describe('AuditLog', () => {
             at: '2026-11-02T10:00:00.000Z',
             actor_id: 1,
             actor_email: 'admin@example.com',
-            action: 'user.disabled',
+            action: 'user.disable',
             target_user_id: 2,
             details: { sessions_ended: 2 },
           },
         ]}
       />,
     );
-    const entry = document.querySelector('[data-action="user.disabled"]')?.textContent ?? '';
-    expect(entry).toContain('admin@example.com user disabled (user #2)');
+    const entry = document.querySelector('[data-action="user.disable"]')?.textContent ?? '';
+    expect(entry).toContain('admin@example.com disabled user #2');
     expect(entry).toContain('sessions_ended: 2');
     cleanup();
     render(<AuditLog entries={[]} />);
