@@ -54,6 +54,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       SHUTDOWN_GRACE_SECONDS: '2',
       // The default minimum interval (60 s) stays: the invalid-cron test relies on the server refusing more often.
       SCHEDULE_MIN_INTERVAL_SECONDS: '60',
+      // The notifications spec's webhook receiver listens on http://127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     await Promise.all(Object.values(USERS).map((user) => createUser(database.url, user.email, user.password)));
   } catch (error) {

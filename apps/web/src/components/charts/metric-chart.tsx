@@ -19,12 +19,16 @@ function RestatedDot({ cx, cy, index, payload }: DotProps) {
   );
 }
 
-/** One metric as a line over the days; missing days are gaps, restated days diamonds. */
+/**
+ * One metric as a line over the days; missing days are gaps, restated days diamonds. The chart is hidden
+ * from assistive technology (the table beside it carries the figures), so its keyboard layer is off: a
+ * focusable element inside aria-hidden would be reachable yet unnamed.
+ */
 export function MetricChart({ points, label }: { points: ChartPoint[]; label: string }) {
   return (
     <div className="metric-chart" aria-hidden="true">
       <ResponsiveContainer width="100%" height={180} initialDimension={{ width: 320, height: 180 }}>
-        <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+        <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke="#e3e6eb" vertical={false} />
           <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={24} />
           <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => numberFormat.format(value)} />
