@@ -45,8 +45,8 @@ test('an administrator creates a user, disables them (signing them out at once),
   await expect(self.getByRole('alert')).toContainText('At least one enabled administrator must remain');
 
   const audit = admin.locator('section[aria-labelledby="audit-title"]');
-  await expect(audit.locator('[data-action="user.create"]')).toContainText('admin@e2e.test created user #');
-  await expect(audit.locator('[data-action="user.disable"]')).toContainText('admin@e2e.test disabled user #');
+  await expect(audit.locator('[data-action="user.create"]')).toContainText(`admin@e2e.test created ${NEWCOMER.email}`);
+  await expect(audit.locator('[data-action="user.disable"]')).toContainText(`admin@e2e.test disabled ${NEWCOMER.email}`);
   const fleet = admin.locator('section[aria-labelledby="fleet-title"]');
   await expect(fleet.getByText('Instances alive', { exact: true })).toBeVisible();
   await screenshot(admin, 'admin-users-desktop');

@@ -65,7 +65,7 @@ function AdminArea({ viewerId }: { viewerId: number }) {
         ) : audit.error || !audit.data ? (
           <ErrorNotice title="Could not load the audit log" error={audit.error} onRetry={() => void audit.refetch()} />
         ) : (
-          <AuditLog entries={audit.data.items} />
+          <AuditLog entries={audit.data.items} emails={new Map((users.data ?? []).map((user) => [user.id, user.email]))} />
         )}
       </section>
       <section aria-labelledby="instance-title">

@@ -18,8 +18,14 @@ function detailsText(details: unknown): string {
     .join(', ');
 }
 
+type Props = {
+  entries: AuditEntry[];
+  /** Accounts' e-mails by id, to name the target; an account not in it is named by its id. */
+  emails?: ReadonlyMap<number, string>;
+};
+
 /** Who did what to which account, newest first (`admin.audit`). */
-export function AuditLog({ entries }: { entries: AuditEntry[] }) {
+export function AuditLog({ entries, emails }: Props) {
   if (entries.length === 0) return <Empty>No administrator actions yet.</Empty>;
   return (
     <ol className="plain-list audit-log">
@@ -29,7 +35,7 @@ export function AuditLog({ entries }: { entries: AuditEntry[] }) {
             {formatDateTime(entry.at, undefined, true)}
           </time>{' '}
           <strong>{entry.actor_email ?? 'the system'}</strong> {ACTION_WORDS[entry.action]}
-          {entry.target_user_id !== null && <span> user #{entry.target_user_id}</span>}
+          {entry.target_user_id !== null && <span> {emails?.get(entry.target_user_id) ?? `user #${entry.target_user_id}`}</span>}
           {detailsText(entry.details) && <span className="block small muted">{detailsText(entry.details)}</span>}
         </li>
       ))}
