@@ -45,6 +45,7 @@ test('stored days show as charts, as a table with the stored figures, and in the
   await expect(charts).toHaveCount(metrics.length);
   // Each chart is an SVG line drawn by the chart library once its chunk has loaded.
   await expect(charts.first().locator('svg .recharts-line-curve')).toHaveCount(1);
+  await expect(charts.first().locator('[data-isolated]')).toHaveCount(0);
 
   // The first metric's table holds exactly the stored figures, and yesterday (not backfilled) as missing.
   const metric = metrics[0] ?? '';
