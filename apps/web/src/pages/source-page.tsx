@@ -1,3 +1,4 @@
+import { useCallback } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { BackfillForm } from '../components/backfill/backfill-form.tsx';
 import { HistorySection } from '../components/charts/history-section.tsx';
@@ -43,6 +44,11 @@ function SourceDetail({ service }: { service: Service }) {
   const shown = dayRange(localDay(new Date(), 1), range);
   const history = useKpiHistory(service, shown.from, shown.to);
   const backfill = useBackfill();
+  const utils = trpc.useUtils();
+  // A finished backfill has stored days: the charts, the latest figures and the run counts move on.
+  const onBackfillEnded = useCallback(() => {
+    void Promise.all([utils.kpis.history.invalidate(), utils.kpis.latest.invalidate(), utils.runs.stats.invalidate()]);
+  }, [utils]);
   const schedules = useSchedules();
   const connections = useConnections();
   const stats = trpc.runs.stats.useQuery(undefined, { refetchInterval: 30_000 });
@@ -99,7 +105,7 @@ function SourceDetail({ service }: { service: Service }) {
         </section>
         <section aria-labelledby="backfill-title">
           <h2 id="backfill-title">Backfill</h2>
-          <BackfillForm service={service} onBackfill={backfill.backfill} onCancel={backfill.cancel} />
+          <BackfillForm service={service} onBackfill={backfill.backfill} onCancel={backfill.cancel} onEnded={onBackfillEnded} />
         </section>
       </div>
       <HistorySection
