@@ -118,12 +118,22 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   const meta = connectionCard(page, 'Meta Ads');
   await connectMeta(meta, FAKE.metaRejectedToken);
   await metaRunsSettled(page);
+  // Only an enabled schedule is paused by a refused credential.
+  expect((await page.request.put('/api/schedules/meta', { data: { enabled: true } })).ok()).toBe(true);
+  await page.reload();
   const before = await metaRequestsWith(FAKE.metaRejectedToken);
 
   const jobId = await runNowAndWait(page, 'failed');
   // One attempt, one call: a retryable failure would have been queued again instead.
   expect((await metaRequestsWith(FAKE.metaRejectedToken)) - before).toBe(1);
   await expect(page.locator('.page-head [data-state]')).toHaveText('! Needs reconnect');
+
+  // The refused credential paused the schedule at once; the banner says why and leads to the connection.
+  await page.reload();
+  const banner = page.getByRole('status', { name: 'meta schedule paused' });
+  await expect(banner).toContainText('Paused');
+  await banner.getByRole('button', { name: 'Reconnect' }).click();
+  await expect(page.getByRole('heading', { name: 'Connection', level: 2 })).toBeFocused();
 
   await expect(meta.getByText('Needs reconnecting')).toBeVisible();
   const alert = meta.getByRole('alert').filter({ hasText: 'Reconnect needed' });
@@ -136,6 +146,10 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   await meta.getByLabel('Access token', { exact: true }).fill(FAKE.metaToken);
   await meta.getByRole('button', { name: 'Save connection' }).click();
   await expect(meta.getByText('Needs reconnecting')).toHaveCount(0);
+  // Saving a working credential resumed the schedule it had paused.
+  await page.reload();
+  await expect(scheduleCard(page, 'Meta Ads')).toBeVisible();
+  await expect(banner).toHaveCount(0);
   await runNowAndWait(page, 'succeeded');
 
   // The failed run's own page: why it ran, its one attempt and the source's refusal.
