@@ -54,8 +54,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       SHUTDOWN_GRACE_SECONDS: '2',
       // The default minimum interval (60 s) stays: the invalid-cron test relies on the server refusing more often.
       SCHEDULE_MIN_INTERVAL_SECONDS: '60',
+      // The notifications spec's webhook receiver listens on http://127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
-    await Promise.all(Object.values(USERS).map((user) => createUser(database.url, user.email, user.password)));
+    // One at a time: each CLI process checks the schema as it starts, and concurrent ones were seen to
+    // deadlock in PostgreSQL.
+    for (const user of Object.values(USERS)) await createUser(database.url, user.email, user.password);
   } catch (error) {
     await server?.stop();
     await fakes.stop();

@@ -12,7 +12,7 @@ export async function signIn(page: Page, user: UserKey, path = '/'): Promise<voi
   await page.getByLabel('E-mail').fill(credentialsOf(user).email);
   await page.getByLabel('Password').fill(credentialsOf(user).password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   await expect(page.getByRole('main').getByRole('heading', { level: 1 })).toBeVisible();
 }
 

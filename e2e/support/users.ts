@@ -10,6 +10,10 @@ export const USERS = {
   pages: { email: 'pages@e2e.test', password: 'pages-password-1' },
   keyboard: { email: 'keyboard@e2e.test', password: 'keyboard-password-1' },
   returner: { email: 'returner@e2e.test', password: 'returner-password-1' },
+  charts: { email: 'charts@e2e.test', password: 'charts-password-1' },
+  backfiller: { email: 'backfiller@e2e.test', password: 'backfiller-password-1' },
+  notifier: { email: 'notifier@e2e.test', password: 'notifier-password-1' },
+  everywhere: { email: 'everywhere@e2e.test', password: 'everywhere-password-1' },
 } as const;
 
 /** The first administrator, made by the server itself from ADMIN_EMAIL/ADMIN_PASSWORD (see global-setup). */

@@ -15,6 +15,23 @@ async function connectMeta(card: Locator, token: string): Promise<void> {
   await expect(card.getByText('Live', { exact: true })).toBeVisible();
 }
 
+/**
+ * Waits until no Meta run of the signed-in user is queued or running: saving a first connection queues a
+ * backfill of the last 30 days, which would otherwise run alongside the run under test.
+ */
+async function metaRunsSettled(page: Page): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const answer = await page.request.get('/api/runs?service=meta&limit=100');
+        const { data } = (await answer.json()) as { data: { items: Array<{ status: string; trigger: string }> } };
+        return data.items.filter((run) => run.status === 'queued' || run.status === 'running').length;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(0);
+}
+
 async function runNowAndWait(page: Page, outcome: 'succeeded' | 'failed'): Promise<string> {
   const card = scheduleCard(page, 'Meta Ads');
   await card.getByRole('button', { name: 'Run now' }).click();
@@ -64,6 +81,7 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
   await screenshot(page.locator('#connections'), 'connections-connected');
 
   await openSource(page, 'meta');
+  await metaRunsSettled(page);
   const firstJob = await runNowAndWait(page, 'succeeded');
   await page.goto('/runs');
   await expect(page.locator(`#runs tr[data-job="${firstJob}"] td[data-label="Status"]`)).toHaveText(/succeeded/);
@@ -79,16 +97,18 @@ test('connect Meta and a Google Sheet, test both, run now: live KPIs in the UI a
 
   const afterFirst = await sheetRows('Meta');
   expect(afterFirst[0]).toEqual(['date', 'spend', 'impressions', 'clicks', 'conversions', 'currency', 'synced_at']);
-  expect(afterFirst.slice(1).map((row) => row[0])).toEqual([serialOf(date)]);
-  expect(afterFirst[1]?.slice(1, 6)).toEqual([123.45, 45678, 910, 12, 'USD']);
+  // One row per date, sorted, ending with the newest day; each run re-pulls the lookback days too.
+  const dates = afterFirst.slice(1).map((row) => row[0]);
+  expect(dates.at(-1)).toEqual(serialOf(date));
+  expect(dates).toEqual([...new Set(dates)].sort((a, b) => Number(a) - Number(b)));
+  expect(afterFirst.at(-1)?.slice(1, 6)).toEqual([123.45, 45678, 910, 12, 'USD']);
   expect(await sheetRows('GA4')).toEqual([]);
 
   // The same date again: the row is updated in place, never duplicated.
   await openSource(page, 'meta');
   await runNowAndWait(page, 'succeeded');
   const afterSecond = await sheetRows('Meta');
-  expect(afterSecond.slice(1).map((row) => row[0])).toEqual([serialOf(date)]);
-  expect(afterSecond[1]?.[6]).not.toEqual(afterFirst[1]?.[6]);
+  expect(afterSecond.slice(1).map((row) => row[0])).toEqual(dates);
   await screenshot(page, 'connections-run-live');
 });
 
@@ -97,11 +117,23 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   await openSource(page, 'meta');
   const meta = connectionCard(page, 'Meta Ads');
   await connectMeta(meta, FAKE.metaRejectedToken);
+  await metaRunsSettled(page);
+  // Only an enabled schedule is paused by a refused credential.
+  expect((await page.request.put('/api/schedules/meta', { data: { enabled: true } })).ok()).toBe(true);
+  await page.reload();
+  const before = await metaRequestsWith(FAKE.metaRejectedToken);
 
   const jobId = await runNowAndWait(page, 'failed');
   // One attempt, one call: a retryable failure would have been queued again instead.
-  expect(await metaRequestsWith(FAKE.metaRejectedToken)).toBe(1);
+  expect((await metaRequestsWith(FAKE.metaRejectedToken)) - before).toBe(1);
   await expect(page.locator('.page-head [data-state]')).toHaveText('! Needs reconnect');
+
+  // The refused credential paused the schedule at once; the banner says why and leads to the connection.
+  await page.reload();
+  const banner = page.getByRole('status', { name: 'meta schedule paused' });
+  await expect(banner).toContainText('Paused');
+  await banner.getByRole('button', { name: 'Reconnect' }).click();
+  await expect(page.getByRole('heading', { name: 'Connection', level: 2 })).toBeFocused();
 
   await expect(meta.getByText('Needs reconnecting')).toBeVisible();
   const alert = meta.getByRole('alert').filter({ hasText: 'Reconnect needed' });
@@ -114,6 +146,10 @@ test('a token the fake rejects: the run fails at once (no retry) and the card as
   await meta.getByLabel('Access token', { exact: true }).fill(FAKE.metaToken);
   await meta.getByRole('button', { name: 'Save connection' }).click();
   await expect(meta.getByText('Needs reconnecting')).toHaveCount(0);
+  // Saving a working credential resumed the schedule it had paused.
+  await page.reload();
+  await expect(scheduleCard(page, 'Meta Ads')).toBeVisible();
+  await expect(banner).toHaveCount(0);
   await runNowAndWait(page, 'succeeded');
 
   // The failed run's own page: why it ran, its one attempt and the source's refusal.

@@ -42,6 +42,8 @@ test('every page loads, passes axe at desktop and 375 px width, and is kept as a
   await checkPage(page, '/', 'overview', 'Overview');
   await expect(page.getByRole('article', { name: 'Shopify', exact: true }).locator('[data-state]')).toHaveText('◐ Sample data');
   await checkPage(page, '/sources/shopify', 'source', 'Shopify');
+  // The one stored day has no stored neighbour to draw a line to, so it is drawn as a dot.
+  await expect(page.locator('figure.chart').first().locator('[data-isolated]')).toHaveCount(1);
   await checkPage(page, '/runs', 'runs', 'Runs');
   await checkPage(page, `/runs/${runId}`, 'run', `Run job-${runId}`);
   await checkPage(page, '/connections', 'connections', 'Connections');

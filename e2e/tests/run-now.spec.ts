@@ -22,7 +22,8 @@ test('"Run now" shows the job, then its success; history and sample KPIs follow'
   const row = page.locator(`#runs tr[data-job="${jobId}"]`);
   await expect(row).toBeVisible();
   await expect(row.locator('td[data-label="Status"]')).toHaveText(/succeeded/);
-  await expect(row.locator('td[data-label="Trigger"]')).toHaveText('manual');
+  // The trigger, then the source days the run fetched.
+  await expect(row.locator('td[data-label="Trigger"]')).toHaveText(/^manualdays \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}$/);
   await expect(row.locator('td[data-label="Source"]')).toHaveText('Google Analytics 4');
 
   // Filters: the run is found under its service and status, and not under another; the URL keeps them.

@@ -15,10 +15,9 @@ export const STATE_SYMBOLS: Record<SourceStateKind, string> = {
   waiting: '…',
 };
 
-/** The auto-pause reason, when the server reports one (schedules gain `paused_reason` with auto-pause). */
+/** Why the engine paused the schedule (after repeated failures or a refused credential), or null. */
 export function pausedReason(schedule: Schedule): string | null {
-  const reason = (schedule as Record<string, unknown>).paused_reason;
-  return typeof reason === 'string' && reason.length > 0 ? reason : null;
+  return schedule.paused_reason || null;
 }
 
 type Inputs = { schedule: Schedule | undefined; connection: Connection | undefined; stats: RunStats | undefined };

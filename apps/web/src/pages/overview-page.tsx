@@ -2,13 +2,17 @@ import { LatestKpis } from '../components/kpis/latest-kpis.tsx';
 import { PageTitle } from '../components/layout/page-title.tsx';
 import { ErrorNotice, Loading } from '../components/layout/states.tsx';
 import { SourceCard } from '../components/overview/source-card.tsx';
+import { SourceCoverage } from '../components/overview/source-coverage.tsx';
 import { useNow } from '../hooks/use-now.ts';
 import { useSchedules } from '../hooks/use-schedules.ts';
 import { SERVICES } from '../lib/services.ts';
 import { browserTimeZone } from '../lib/time-zones.ts';
 import { trpc } from '../lib/trpc.ts';
 
-/** Every source at a glance: its state, how fresh its data is and when it runs next; then the latest figures. */
+/**
+ * Every source at a glance: its state, how fresh its data is, when it runs next and its last 30 days;
+ * then the latest figures.
+ */
 export function OverviewPage() {
   const now = useNow();
   const schedules = useSchedules();
@@ -42,6 +46,7 @@ export function OverviewPage() {
               dataThrough={latest.data?.find((entry) => entry.service === service)?.date ?? null}
               now={now}
               viewerTimeZone={viewerZone}
+              coverage={<SourceCoverage service={service} />}
             />
           ))}
         </div>

@@ -1,16 +1,21 @@
+import { useCallback } from 'react';
 import { useParams, useSearchParams } from 'react-router';
+import { BackfillForm } from '../components/backfill/backfill-form.tsx';
 import { HistorySection } from '../components/charts/history-section.tsx';
 import { ConnectionCard } from '../components/connections/connection-card.tsx';
 import { PageTitle } from '../components/layout/page-title.tsx';
 import { ErrorNotice, Loading } from '../components/layout/states.tsx';
+import { PausedBanner } from '../components/notifications/paused-banner.tsx';
 import { StateBadge } from '../components/overview/state-badge.tsx';
 import { RunNow } from '../components/schedule/run-now.tsx';
 import { ScheduleConfig } from '../components/schedule/schedule-config.tsx';
+import { useBackfill } from '../hooks/use-backfill.ts';
 import { useConnections } from '../hooks/use-connections.ts';
+import { useKpiHistory } from '../hooks/use-kpi-history.ts';
 import { useSchedules } from '../hooks/use-schedules.ts';
-import { historyRangeOf } from '../lib/kpi-history.ts';
+import { dayRange, historyRangeOf, localDay } from '../lib/kpi-history.ts';
 import { SERVICES, type Service, serviceLabel } from '../lib/services.ts';
-import { pausedReason, sourceState } from '../lib/source-state.ts';
+import { sourceState } from '../lib/source-state.ts';
 import { trpc } from '../lib/trpc.ts';
 import { NotFoundPage } from './not-found-page.tsx';
 
@@ -22,10 +27,28 @@ export function SourcePage() {
   return <SourceDetail service={service} />;
 }
 
-/** One source: its schedule, its connection and its KPI history (`?days=` picks 30, 90 or 365). */
+/** Brings the connection form into view and focus, where a refused credential is replaced. */
+function focusConnection() {
+  const heading = document.getElementById('connection-title');
+  heading?.scrollIntoView({ block: 'start' });
+  heading?.focus();
+}
+
+/**
+ * One source: its schedule, its connection, a backfill and its KPI history (`?days=` picks 30, 90 or
+ * 365 days ending yesterday, the newest day that can be complete).
+ */
 function SourceDetail({ service }: { service: Service }) {
   const [search, setSearch] = useSearchParams();
   const range = historyRangeOf(search.get('days'));
+  const shown = dayRange(localDay(new Date(), 1), range);
+  const history = useKpiHistory(service, shown.from, shown.to);
+  const backfill = useBackfill();
+  const utils = trpc.useUtils();
+  // A finished backfill has stored days: the charts, the latest figures and the run counts move on.
+  const onBackfillEnded = useCallback(() => {
+    void Promise.all([utils.kpis.history.invalidate(), utils.kpis.latest.invalidate(), utils.runs.stats.invalidate()]);
+  }, [utils]);
   const schedules = useSchedules();
   const connections = useConnections();
   const stats = trpc.runs.stats.useQuery(undefined, { refetchInterval: 30_000 });
@@ -35,19 +58,13 @@ function SourceDetail({ service }: { service: Service }) {
   const connection = connections.connections?.find((entry) => entry.service === service);
   const serviceStats = stats.data?.find((entry) => entry.service === service);
   const state = sourceState({ schedule, connection, stats: serviceStats });
-  const paused = schedule ? pausedReason(schedule) : null;
 
   return (
     <>
       <PageTitle title={serviceLabel(service)}>
         {!schedules.isLoading && !connections.isLoading && <StateBadge state={state} />}
       </PageTitle>
-      {paused && (
-        <div className="notice notice-error" role="status">
-          <strong>Paused: {paused}</strong>
-          <span>Enable the schedule again once the cause is fixed.</span>
-        </div>
-      )}
+      {schedule && <PausedBanner schedule={schedule} connection={connection} onReconnect={focusConnection} />}
       <div className="source-grid">
         <section aria-labelledby="schedule-title">
           <h2 id="schedule-title">Schedule</h2>
@@ -66,7 +83,9 @@ function SourceDetail({ service }: { service: Service }) {
           )}
         </section>
         <section aria-labelledby="connection-title">
-          <h2 id="connection-title">Connection</h2>
+          <h2 id="connection-title" tabIndex={-1}>
+            Connection
+          </h2>
           {connections.isLoading ? (
             <Loading label="Loading the connection…" />
           ) : connections.error || !connection ? (
@@ -84,6 +103,10 @@ function SourceDetail({ service }: { service: Service }) {
             />
           )}
         </section>
+        <section aria-labelledby="backfill-title">
+          <h2 id="backfill-title">Backfill</h2>
+          <BackfillForm service={service} onBackfill={backfill.backfill} onCancel={backfill.cancel} onEnded={onBackfillEnded} />
+        </section>
       </div>
       <HistorySection
         range={range}
@@ -96,7 +119,10 @@ function SourceDetail({ service }: { service: Service }) {
             { replace: true },
           )
         }
-        days={undefined}
+        days={history.history ? history.days : undefined}
+        loading={history.isLoading}
+        error={history.error}
+        onRetry={() => void history.refetch()}
       />
     </>
   );

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
+import type { NewUser } from '../../lib/api-types.ts';
 import { describeError } from '../../lib/errors.ts';
-import type { NewUser } from './admin-types.ts';
 
 /** Creates an account while the server runs (no CLI needed, on the embedded database too). */
 export function CreateUser({ onCreate }: { onCreate: (user: NewUser) => Promise<unknown> }) {

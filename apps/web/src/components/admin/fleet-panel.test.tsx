@@ -2,7 +2,8 @@
 import '../../../test/dom.ts';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Fleet, FleetPanel } from './fleet-panel.tsx';
+import type { Fleet } from '../../lib/api-types.ts';
+import { FleetPanel } from './fleet-panel.tsx';
 
 afterEach(cleanup);
 
@@ -13,7 +14,7 @@ const fleet: Fleet = {
   ],
   queue_depth: 4,
   fire_lag_ms: { p50: 120, p99: null },
-  runs_24h: { succeeded: 40, failed: 2 },
+  runs_24h: { queued: 0, running: 1, succeeded: 40, failed: 2, skipped: 0 },
   failing_sources: 1,
   paused_sources: 0,
   provider_budgets: [{ provider: 'meta', in_use: 3, limit: 8 }],
@@ -34,7 +35,7 @@ describe('FleetPanel', () => {
       within(runs)
         .getAllByRole('listitem')
         .map((item) => item.textContent),
-    ).toEqual(['succeeded: 40', 'failed: 2']);
+    ).toEqual(['queued: 0', 'running: 1', 'succeeded: 40', 'failed: 2', 'skipped: 0']);
     expect(screen.getByRole('region', { name: 'Provider budgets in use' }).textContent).toContain('meta: 3 of 8');
     expect(screen.getByText('host-b:202')).toBeTruthy();
   });

@@ -1,15 +1,5 @@
+import type { Fleet } from '../../lib/api-types.ts';
 import { formatDateTime, formatDuration } from '../../lib/time.ts';
-
-/** `admin.fleet`'s answer: the deployment's health, with counts only (never another user's rows). */
-export type Fleet = {
-  instances: Array<{ id: string; started_at: string; last_seen_at: string }>;
-  queue_depth: number;
-  fire_lag_ms: { p50: number | null; p99: number | null };
-  runs_24h: Record<string, number>;
-  failing_sources: number;
-  paused_sources: number;
-  provider_budgets: Array<{ provider: string; in_use: number; limit: number }>;
-};
 
 function Figure({ label, value }: { label: string; value: React.ReactNode }) {
   return (

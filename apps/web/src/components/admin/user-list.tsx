@@ -1,4 +1,4 @@
-import type { AdminUser, UserChanges } from './admin-types.ts';
+import type { AdminUser, UserChanges } from '../../lib/api-types.ts';
 import { UserRow } from './user-row.tsx';
 
 type Props = {

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
+import type { AdminUser, UserChanges } from '../../lib/api-types.ts';
 import { describeError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/time.ts';
-import type { AdminUser, UserChanges } from './admin-types.ts';
 
 type Props = { user: AdminUser; isViewer: boolean; onUpdate: (changes: UserChanges) => Promise<unknown> };
 

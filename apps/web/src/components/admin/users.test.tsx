@@ -3,7 +3,7 @@ import '../../../test/dom.ts';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AdminUser } from './admin-types.ts';
+import type { AdminUser, AuditEntry } from '../../lib/api-types.ts';
 import { AuditLog } from './audit-log.tsx';
 import { CreateUser } from './create-user.tsx';
 import { UserList } from './user-list.tsx';
@@ -80,24 +80,26 @@ describe('CreateUser', () => {
 
 describe('AuditLog', () => {
   it('lists who did what to whom, and says when nothing happened yet', () => {
-    render(
-      <AuditLog
-        entries={[
-          {
-            id: 3,
-            at: '2026-11-02T10:00:00.000Z',
-            actor_id: 1,
-            actor_email: 'admin@example.com',
-            action: 'user.disabled',
-            target_user_id: 2,
-            details: { sessions_ended: 2 },
-          },
-        ]}
-      />,
-    );
-    const entry = document.querySelector('[data-action="user.disabled"]')?.textContent ?? '';
-    expect(entry).toContain('admin@example.com user disabled (user #2)');
+    const entries: AuditEntry[] = [
+      {
+        id: 3,
+        at: '2026-11-02T10:00:00.000Z',
+        actor_id: 1,
+        actor_email: 'admin@example.com',
+        action: 'user.disable',
+        target_user_id: 2,
+        details: { sessions_ended: 2 },
+      },
+    ];
+    render(<AuditLog entries={entries} />);
+    const entry = document.querySelector('[data-action="user.disable"]')?.textContent ?? '';
+    expect(entry).toContain('admin@example.com disabled user #2');
     expect(entry).toContain('sessions_ended: 2');
+    cleanup();
+    render(<AuditLog entries={entries} emails={new Map([[2, 'bob@example.com']])} />);
+    expect(document.querySelector('[data-action="user.disable"]')?.textContent).toContain(
+      'admin@example.com disabled bob@example.com',
+    );
     cleanup();
     render(<AuditLog entries={[]} />);
     expect(screen.getByText('No administrator actions yet.')).toBeTruthy();

@@ -44,9 +44,10 @@ describe('BackfillForm', () => {
       days: 365,
     }));
     const byId = sequence([backfillRun(9, 'running', 31, 365), backfillRun(9, 'succeeded', 365, 365)]);
+    const onEnded = vi.fn();
     render(
       <TrpcFixture fixtures={{ 'runs.byId': byId }}>
-        <BackfillForm service="meta" onBackfill={backfill} onCancel={vi.fn()} now={NOW} />
+        <BackfillForm service="meta" onBackfill={backfill} onCancel={vi.fn()} onEnded={onEnded} now={NOW} />
       </TrpcFixture>,
     );
     // The default range: the last 30 days before today.
@@ -61,7 +62,11 @@ describe('BackfillForm', () => {
     expect(screen.getByText('31 of 365 days')).toBeTruthy();
     expect((screen.getByRole('button', { name: 'Backfill' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByRole('button', { name: 'Cancel backfill' })).toBeTruthy();
+    expect(onEnded).not.toHaveBeenCalled();
     expect(await screen.findByText('365 of 365 days', {}, { timeout: 4000 })).toBeTruthy();
+    // Told once that the run ended, so the page can refresh what the backfill stored.
+    expect(onEnded).toHaveBeenCalledTimes(1);
+    expect(onEnded).toHaveBeenCalledWith(expect.objectContaining({ id: 9, status: 'succeeded' }));
     expect(screen.getByText('succeeded')).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Cancel backfill' })).toBeNull();
     expect((screen.getByRole('button', { name: 'Backfill' }) as HTMLButtonElement).disabled).toBe(false);

@@ -1,5 +1,5 @@
 import { BACKFILL_MAX_DAYS, backfillInput } from '@kpi/api/validators';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { BackfillQueued, Run } from '../../lib/api-types.ts';
 import { describeError } from '../../lib/errors.ts';
 import { type Service, serviceLabel } from '../../lib/services.ts';
@@ -26,6 +26,8 @@ type Props = {
   onBackfill: (range: { service: Service; from: string; to: string }) => Promise<BackfillQueued>;
   /** Cancels a backfill by run id (`useBackfill().cancel`). */
   onCancel: (id: number) => Promise<Run>;
+  /** Called when the followed backfill has ended (succeeded, failed or cancelled); pass a stable function. */
+  onEnded?: (run: Run) => void;
   /** Fixes "today" for the default range (tests). */
   now?: Date;
 };
@@ -35,7 +37,7 @@ type Props = {
  * a progress bar of the days done of total and a cancel button. A backfill already active for the
  * source (the server's 409) is followed instead.
  */
-export function BackfillForm({ service, onBackfill, onCancel, now = new Date() }: Props) {
+export function BackfillForm({ service, onBackfill, onCancel, onEnded, now = new Date() }: Props) {
   const utils = trpc.useUtils();
   const ids = useId();
   const [from, setFrom] = useState(() => localDate(now, 30));
@@ -55,6 +57,13 @@ export function BackfillForm({ service, onBackfill, onCancel, now = new Date() }
   const status = run.data?.status;
   const active = runId !== null && (status === undefined || ACTIVE.has(status));
   const progress = run.data?.progress ?? null;
+  const ended = run.data && !ACTIVE.has(run.data.status) ? run.data : null;
+
+  // The run's data keeps its identity while it is unchanged (React Query shares equal answers), so this
+  // runs once per ending as long as `onEnded` is stable.
+  useEffect(() => {
+    if (ended) onEnded?.(ended);
+  }, [ended, onEnded]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();

@@ -1,11 +1,11 @@
-import { type HistoryDay, metricLabel, metricNames } from '../../lib/kpi-history.ts';
+import { type HistoryDay, metricLabel, metricNames, metricValue } from '../../lib/kpi-history.ts';
 import { Empty } from '../layout/states.tsx';
 import { type ChartPoint, MetricChart } from './metric-chart.tsx';
 
 const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
 function pointsOf(days: readonly HistoryDay[], metric: string): ChartPoint[] {
-  return days.map((day) => ({ date: day.date, value: day.metrics?.[metric] ?? null, restated: day.restated }));
+  return days.map((day) => ({ date: day.date, value: metricValue(day, metric), restated: day.restated }));
 }
 
 /**

@@ -81,7 +81,7 @@ export function NotificationsSettings() {
   if (settings.isLoading) return <p>Loading notification settings…</p>;
   return (
     <section aria-labelledby="notifications-heading">
-      <h2 id="notifications-heading">Notifications</h2>
+      <h2 id="notifications-heading">Channels and events</h2>
       <form onSubmit={(event) => void save(event)}>
         <TextField
           label="E-mail address"
@@ -100,7 +100,7 @@ export function NotificationsSettings() {
           error={problem?.field === 'webhook_url' ? problem.message : null}
         />
         <div className="field">
-          <label>
+          <label className="check">
             <input type="checkbox" checked={slack} onChange={(event) => setSlack(event.target.checked)} /> The webhook is a Slack
             incoming webhook (send <code>{'{ text }'}</code>)
           </label>
@@ -108,7 +108,7 @@ export function NotificationsSettings() {
         <fieldset>
           <legend>Tell me when</legend>
           {NOTIFICATION_EVENT_TYPES.map((type) => (
-            <label key={type} className="field">
+            <label key={type} className="check">
               <input type="checkbox" checked={events.includes(type)} onChange={(event) => toggle(type, event.target.checked)} />{' '}
               {EVENT_LABELS[type]}
             </label>
