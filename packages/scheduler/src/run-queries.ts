@@ -1,4 +1,4 @@
-import { type Db, queryRows, type RunTrigger, type Service, sql, withService } from '@kpi/db';
+import { type Db, queryRows, type RunTrigger, type Service, serviceQuery, sql, withService } from '@kpi/db';
 import { type RefusedCredential, recordFinalFailure } from './run-outcome-events.ts';
 
 export type ClaimedRun = {
@@ -34,10 +34,11 @@ export async function claimQueuedRuns(
   db: Db,
   options: { now: Date; limit: number; workerId: string; lockedUntil: Date },
 ): Promise<{ runs: ClaimedRun[]; skipped: number }> {
-  const rows = await withService(db, (tx) =>
-    queryRows<ClaimedRow & { status: string }>(
-      tx,
-      sql`WITH picked AS (
+  // One statement, atomic by itself: no transaction, a named (prepared) statement on the service pool.
+  const rows = await serviceQuery<ClaimedRow & { status: string }>(
+    db,
+    'kpi_claim_queued_runs',
+    sql`WITH picked AS (
             SELECT r.id, (r.trigger <> 'manual' AND s.enabled IS FALSE) AS cancelled
             FROM job_runs r LEFT JOIN job_schedules s ON s.id = r.schedule_id
             WHERE r.status = 'queued' AND r.run_after <= ${options.now} AND r.trigger <> 'backfill'
@@ -62,7 +63,6 @@ export async function claimQueuedRuns(
           -- scanned the whole of job_runs (history included) on every claim.
           FROM picked WHERE r.id = picked.id AND r.id = ANY (ARRAY(SELECT id FROM picked))
           RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts`,
-    ),
   );
   const runs = rows
     .filter((row) => row.status === 'running')
