@@ -120,7 +120,8 @@ describe.each(BACKENDS.filter((backend) => backend === 'postgres'))(
         });
         expect(result.status, service).toBe('succeeded');
       }
-      expect(fakes.sheets.grid('LeakCheckSheet01', 'Meta')).toHaveLength(2);
+      // The header and one row per day of Meta's 7-day lookback.
+      expect(fakes.sheets.grid('LeakCheckSheet01', 'Meta')).toHaveLength(8);
 
       const secrets = [META_TOKEN, SHOP_TOKEN, google, ...fakes.google.refreshTokens, ...fakes.google.accessTokens].filter(
         (s) => s.length > 12,
