@@ -7,8 +7,8 @@ export { applyMigrations, MIGRATIONS_DIR, missingTables, REQUIRED_TABLES, readMi
 export { type OpenDatabaseOptions, openDatabase } from './open-database.ts';
 export { openPglite } from './open-pglite.ts';
 export { openPostgres } from './open-postgres.ts';
+export { postgresPathsOf } from './postgres-paths.ts';
 export { preparedRows, queryRows } from './rows.ts';
 export * from './schema/index.ts';
 export * from './schema/tenant-columns.ts';
 export { serviceQuery, withService, withTenant } from './tenant.ts';
-export { postgresPathsOf } from './postgres-paths.ts';
