@@ -46,12 +46,19 @@ export async function googleAccessToken(
       .digest('hex');
     const pending = inFlight.get(flight);
     if (pending) return pending;
+    // A call that read the connection before the last grant was saved, and arrives just after it ended,
+    // takes that grant's token too (unless the source refused it: `force`).
+    const recent = recentGrants.get(flight);
+    if (!options.force && recent && recent.until > options.now.getTime()) return recent.token;
     const grant = (async () => {
       const assertion = await serviceAccountJwt(secret, settings.googleOAuthTokenUrl, options);
-      return requestToken(settings, credential, persist, options, {
+      const token = await requestToken(settings, credential, persist, options, {
         grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
         assertion,
       });
+      for (const [key, entry] of recentGrants) if (entry.until <= options.now.getTime()) recentGrants.delete(key);
+      recentGrants.set(flight, { token, until: options.now.getTime() + RECENT_GRANT_MS });
+      return token;
     })().finally(() => inFlight.delete(flight));
     inFlight.set(flight, grant);
     return grant;
@@ -76,6 +83,9 @@ export async function googleAccessToken(
 
 /** Service-account grants under way, by token URL, scope and key; an entry lives only until its answer. */
 const inFlight = new Map<string, Promise<string>>();
+/** How long a granted token (valid for an hour) is shared with callers that missed its flight. */
+const RECENT_GRANT_MS = 60_000;
+const recentGrants = new Map<string, { token: string; until: number }>();
 
 async function requestToken(
   settings: ConnectorSettings,
