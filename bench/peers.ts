@@ -1,6 +1,6 @@
 // Peers: no-op jobs per second here, with pg-boss 12 and with graphile-worker 0.18, interleaved in one run
 // (3 rounds, medians), at worker concurrency 4 and 64; in the same rounds a realistic job, one run that
-// upserts one kpi_snapshots row, here (the sample handler, as the service role under RLS) and as a
+// upserts one kpi_snapshots row, here (the fixture's snapshot handler, as the service role under RLS) and as a
 // graphile-worker task doing the same upsert on the same table; then start lag of 1,000 and 10,000
 // per-user schedules due at once, here and with pg-boss's keyed schedule(). graphile-worker has no
 // per-user schedules (its crontab is one file for the whole process), so it has no co-fire figure.
@@ -62,8 +62,8 @@ try {
   const pairs = users.flatMap((userId) => SERVICES.map((service) => ({ userId, service })));
   let batch = 0;
 
-  /** This project, as `pnpm bench throughput` runs it: one scheduler process, no-op or sample (upsert) handler. */
-  async function here(concurrency: number, handler: 'noop' | 'sample' = 'noop'): Promise<number> {
+  /** This project, as `pnpm bench throughput` runs it: one scheduler process, no-op or snapshot (upsert) handler. */
+  async function here(concurrency: number, handler: 'noop' | 'snapshot' = 'noop'): Promise<number> {
     const proc = await startSchedulerProcess('peers', {
       DATABASE_URL: ours.url,
       HANDLER: handler,
@@ -160,7 +160,7 @@ try {
     here,
     'pg-boss': boss,
     'graphile-worker': graphile,
-    'here, upsert': (concurrency: number) => here(concurrency, 'sample'),
+    'here, upsert': (concurrency: number) => here(concurrency, 'snapshot'),
     'graphile-worker, upsert': (concurrency: number) => graphile(concurrency, 'upsert'),
   } as const;
   const figures: Record<string, Array<{ rate: number; load: string }>> = {};
@@ -288,7 +288,7 @@ try {
 }
 process.exit(0);
 
-/** The sample handler's write as a graphile-worker task: one upsert of the run's (user, service, day) row. */
+/** The snapshot handler's write as a graphile-worker task: one upsert of the run's (user, service, day) row. */
 async function upsertSnapshot(payload: unknown, helpers: { query: (text: string, values: unknown[]) => Promise<unknown> }) {
   const { userId, service } = payload as { userId: number; service: Service };
   const metrics: Record<string, number> = {};
