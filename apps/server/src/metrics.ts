@@ -78,6 +78,16 @@ export function createMetrics(db: Db, schedulesKnown: () => number, access: { to
   });
 
   // Deployment-wide figures (every instance reports the same): slots taken now and each provider's cap.
+  // A scrape collects both gauges at once; they share one query.
+  let reading: Promise<Awaited<ReturnType<typeof providerBudgets>>> | undefined;
+  const budgetsNow = () => {
+    reading ??= providerBudgets(db)
+      .catch(() => [])
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
   for (const [name, help, field] of [
     ['kpi_provider_slots_in_use', 'Provider request slots taken now, across all instances', 'in_use'],
     ['kpi_provider_slots_limit', 'Provider request slots allowed at once (META_/GOOGLE_/SHOPIFY_MAX_CONCURRENCY)', 'limit'],
@@ -88,7 +98,7 @@ export function createMetrics(db: Db, schedulesKnown: () => number, access: { to
       labelNames: ['provider'],
       registers: [registry],
       async collect() {
-        const budgets = await providerBudgets(db).catch(() => []);
+        const budgets = await budgetsNow();
         this.reset();
         for (const budget of budgets) this.set({ provider: budget.provider }, budget[field]);
       },
