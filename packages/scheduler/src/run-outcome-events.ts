@@ -153,7 +153,7 @@ export async function recordRecoveries(tx: Tx, runIds: number[], now: Date): Pro
     tx,
     sql`WITH done AS (
           SELECT DISTINCT ON (user_id, service) id, user_id, service FROM job_runs
-          WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))
+          WHERE id = ANY (ARRAY(SELECT value::bigint FROM jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb)))
           ORDER BY user_id, service, id DESC
         ), old AS (
           SELECT s.id, s.failure_streak, s.failing_since, done.id AS run_id FROM job_schedules s
