@@ -221,10 +221,14 @@ export async function claimDueSchedules(
       tx,
       'kpi_advance_schedules',
       sql`
+      WITH v AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb)
+          AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
+      )
       UPDATE job_schedules s
       SET next_run_at = v.next_run_at, last_run_at = GREATEST(s.last_run_at, v.scheduled_for)
-      FROM jsonb_to_recordset(${JSON.stringify(planned)}::jsonb) AS v(schedule_id bigint, next_run_at timestamptz, scheduled_for timestamptz)
-      WHERE s.id = v.schedule_id`,
+      -- The id list reaches the rows by key: joined to the JSON alone the planner scanned every schedule.
+      FROM v WHERE s.id = v.schedule_id AND s.id = ANY (ARRAY(SELECT schedule_id FROM v))`,
     );
     const fires: ClaimedFire[] = [];
     for (const p of [...planned, ...raced]) {

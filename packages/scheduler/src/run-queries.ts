@@ -78,38 +78,6 @@ export async function claimQueuedRuns(
   return { runs, skipped: rows.length - runs.length };
 }
 
-/** Extends a lease this worker still holds; false means it was taken back (the handler must stop). */
-export async function renewLease(db: Db, options: { runId: number; workerId: string; lockedUntil: Date }): Promise<boolean> {
-  const rows = await withService(db, (tx) =>
-    queryRows(
-      tx,
-      sql`UPDATE job_runs SET locked_until = ${options.lockedUntil}
-          WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
-          RETURNING id`,
-    ),
-  );
-  return rows.length === 1;
-}
-
-/** Records success, only if this worker still holds the run (a run taken back is not ours to finish). */
-export async function completeRun(
-  db: Db,
-  options: { runId: number; workerId: string; now: Date; durationMs: number; result: unknown },
-): Promise<boolean> {
-  const rows = await withService(db, (tx) =>
-    queryRows(
-      tx,
-      sql`UPDATE job_runs
-          SET status = 'succeeded', finished_at = ${options.now}, duration_ms = ${options.durationMs},
-              result = ${JSON.stringify(options.result ?? null)}::jsonb, error = NULL, error_class = NULL,
-              locked_by = NULL, locked_until = NULL, updated_at = ${options.now}
-          WHERE id = ${options.runId} AND locked_by = ${options.workerId} AND status = 'running'
-          RETURNING id`,
-    ),
-  );
-  return rows.length === 1;
-}
-
 /**
  * Records a failed attempt: queued again at `retryAt` while attempts remain and the error is retryable,
  * else failed for good, and then, in the same transaction, counted into the source's failure streak
