@@ -16,7 +16,8 @@ type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: 
 
 /** Every scan of job_runs in a plan: its node type and index. */
 function scansOfRuns(node: PlanNode, out: string[] = []): string[] {
-  if (node['Relation Name'] === 'job_runs' && node['Node Type'].endsWith('Scan')) out.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : ''}`);
+  if (node['Relation Name'] === 'job_runs' && node['Node Type'].endsWith('Scan'))
+    out.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : ''}`);
   for (const child of node.Plans ?? []) scansOfRuns(child, out);
   return out;
 }
