@@ -35,34 +35,13 @@ export async function claimQueuedRuns(
   options: { now: Date; limit: number; workerId: string; lockedUntil: Date },
 ): Promise<{ runs: ClaimedRun[]; skipped: number }> {
   // One statement, atomic by itself: no transaction, a named (prepared) statement on the service pool.
+  // The statement is kpi_claim_queued_runs (drizzle/0015_claim_plan.sql): a function only to carry the
+  // planner settings that keep it walking the queue index however stale the statistics are.
   const rows = await serviceQuery<ClaimedRow & { status: string }>(
     db,
     'kpi_claim_queued_runs',
-    sql`WITH picked AS (
-            SELECT r.id, (r.trigger <> 'manual' AND s.enabled IS FALSE) AS cancelled
-            FROM job_runs r LEFT JOIN job_schedules s ON s.id = r.schedule_id
-            WHERE r.status = 'queued' AND r.run_after <= ${options.now} AND r.trigger <> 'backfill'
-              AND NOT EXISTS (
-                SELECT 1 FROM job_runs b
-                WHERE b.user_id = r.user_id AND b.service = r.service AND b.trigger = 'backfill' AND b.status = 'running')
-            ORDER BY r.run_after, r.id
-            LIMIT ${options.limit}
-            FOR UPDATE OF r SKIP LOCKED
-          )
-          UPDATE job_runs r
-          SET status = CASE WHEN picked.cancelled THEN 'skipped' ELSE 'running' END,
-              attempt = CASE WHEN picked.cancelled THEN r.attempt ELSE r.attempt + 1 END,
-              locked_by = CASE WHEN picked.cancelled THEN NULL ELSE ${options.workerId} END,
-              locked_until = CASE WHEN picked.cancelled THEN NULL ELSE ${options.lockedUntil}::timestamptz END,
-              started_at = CASE WHEN picked.cancelled THEN NULL ELSE ${options.now}::timestamptz END,
-              finished_at = CASE WHEN picked.cancelled THEN ${options.now}::timestamptz END,
-              error = CASE WHEN picked.cancelled THEN 'schedule was disabled before the run started' ELSE r.error END,
-              error_class = CASE WHEN picked.cancelled THEN 'Skipped' ELSE r.error_class END,
-              updated_at = ${options.now}
-          -- The id list lets the planner reach the rows by primary key: joined to the CTE alone it
-          -- scanned the whole of job_runs (history included) on every claim.
-          FROM picked WHERE r.id = picked.id AND r.id = ANY (ARRAY(SELECT id FROM picked))
-          RETURNING r.id, r.status, r.user_id, r.service, r.trigger, r.scheduled_for, r.attempt, r.max_attempts`,
+    sql`SELECT id, status, user_id, service, trigger, scheduled_for, attempt, max_attempts
+          FROM kpi_claim_queued_runs(${options.now}::timestamptz, ${options.limit}::integer, ${options.workerId}::text, ${options.lockedUntil}::timestamptz)`,
   );
   const runs = rows
     .filter((row) => row.status === 'running')
