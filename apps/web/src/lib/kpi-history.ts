@@ -41,6 +41,17 @@ export function dayRange(to: string, days: number): { from: string; to: string }
   return { from: new Date(end - (days - 1) * 86_400_000).toISOString().slice(0, 10), to };
 }
 
+/**
+ * The calendar day `daysAgo` days before `now` in `timeZone` (an IANA name; the browser's own when not
+ * given), as YYYY-MM-DD.
+ */
+export function dayInZone(now: Date, daysAgo: number, timeZone?: string): string {
+  if (!timeZone) return localDay(now, daysAgo);
+  // en-CA writes dates as YYYY-MM-DD.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return dayRange(today, daysAgo + 1).from;
+}
+
 /** The browser's local calendar day `daysAgo` days before `now`, as YYYY-MM-DD. */
 export function localDay(now: Date, daysAgo: number): string {
   const day = new Date(now.getFullYear(), now.getMonth(), now.getDate() - daysAgo);

@@ -12,8 +12,9 @@ import { ScheduleConfig } from '../components/schedule/schedule-config.tsx';
 import { useBackfill } from '../hooks/use-backfill.ts';
 import { useConnections } from '../hooks/use-connections.ts';
 import { useKpiHistory } from '../hooks/use-kpi-history.ts';
+import { useLastCompleteDay } from '../hooks/use-last-complete-day.ts';
 import { useSchedules } from '../hooks/use-schedules.ts';
-import { dayRange, historyRangeOf, localDay } from '../lib/kpi-history.ts';
+import { dayRange, historyRangeOf } from '../lib/kpi-history.ts';
 import { SERVICES, type Service, serviceLabel } from '../lib/services.ts';
 import { sourceState } from '../lib/source-state.ts';
 import { trpc } from '../lib/trpc.ts';
@@ -36,12 +37,12 @@ function focusConnection() {
 
 /**
  * One source: its schedule, its connection, a backfill and its KPI history (`?days=` picks 30, 90 or
- * 365 days ending yesterday, the newest day that can be complete).
+ * 365 days ending yesterday in the source's zone, the newest day that can be complete).
  */
 function SourceDetail({ service }: { service: Service }) {
   const [search, setSearch] = useSearchParams();
   const range = historyRangeOf(search.get('days'));
-  const shown = dayRange(localDay(new Date(), 1), range);
+  const shown = dayRange(useLastCompleteDay(service), range);
   const history = useKpiHistory(service, shown.from, shown.to);
   const backfill = useBackfill();
   const utils = trpc.useUtils();
