@@ -3,16 +3,9 @@
  * it has ended there, so the newest day a run may store is the day before the instant's date in that zone.
  */
 
-/** The calendar date (YYYY-MM-DD) of an instant in a zone. */
-export function dateInZone(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
+import { addDays, dateInZone } from '@kpi/cron';
 
-/** `date` moved by `days` calendar days (negative moves back). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
+export { addDays, dateInZone };
 
 /** Days from `from` to `to`, both included (0 when `to` is before `from`). */
 export function daysBetween(from: string, to: string): number {

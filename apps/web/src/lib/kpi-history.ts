@@ -1,3 +1,4 @@
+import { addDays, dateInZone } from '@kpi/cron';
 import type { KpiDay } from './api-types.ts';
 
 /**
@@ -46,10 +47,7 @@ export function dayRange(to: string, days: number): { from: string; to: string }
  * given), as YYYY-MM-DD.
  */
 export function dayInZone(now: Date, daysAgo: number, timeZone?: string): string {
-  if (!timeZone) return localDay(now, daysAgo);
-  // en-CA writes dates as YYYY-MM-DD.
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  return dayRange(today, daysAgo + 1).from;
+  return timeZone ? addDays(dateInZone(now, timeZone), -daysAgo) : localDay(now, daysAgo);
 }
 
 /** The browser's local calendar day `daysAgo` days before `now`, as YYYY-MM-DD. */

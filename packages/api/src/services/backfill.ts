@@ -1,3 +1,4 @@
+import { dateInZone } from '@kpi/cron';
 import { queryRows, type Service, sql, type Tx, withTenant } from '@kpi/db';
 import type { ApiDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -6,11 +7,6 @@ import { backfillDays, backfillInput } from '../validators/backfill.ts';
 import { jobIdOf } from './run-schedule.ts';
 
 export const DEFAULT_BACKFILL_DAYS = 30;
-
-/** The calendar date of `now` in `timeZone` (YYYY-MM-DD). */
-function dateIn(timeZone: string, now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
 
 /**
  * Today for a source: in the source's own zone once its connection learned it, else in the zone of the
@@ -24,7 +20,7 @@ async function sourceToday(tx: Tx, service: Service, now: Date): Promise<string>
           (SELECT timezone FROM connections WHERE service = ${service}),
           (SELECT timezone FROM job_schedules WHERE service = ${service})) AS timezone`,
   );
-  return dateIn(row?.timezone ?? 'UTC', now);
+  return dateInZone(now, row?.timezone ?? 'UTC');
 }
 
 /**

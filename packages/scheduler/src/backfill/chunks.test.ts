@@ -1,5 +1,6 @@
+import { addDays } from '@kpi/cron';
 import { describe, expect, it } from 'vitest';
-import { addDays, daysInRange, lastChunk, nextChunk } from './chunks.ts';
+import { daysInRange, lastChunk, nextChunk } from './chunks.ts';
 
 describe('backfill chunks', () => {
   it('walks 365 days in 31-day chunks from the checkpoint, the last one short', () => {

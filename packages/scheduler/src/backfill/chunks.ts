@@ -1,12 +1,9 @@
+import { addDays } from '@kpi/cron';
+
 /** The most days one backfill chunk asks a source for: a month, which Meta, GA4 and Shopify each answer in one call. */
 export const BACKFILL_CHUNK_DAYS = 31;
 
 const DAY_MS = 86_400_000;
-
-/** A calendar date (YYYY-MM-DD) moved by `days`; pure calendar arithmetic, no time zone involved. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 /** Days from `from` to `to`, both included (1 for the same day). */
 export function daysInRange(from: string, to: string): number {
