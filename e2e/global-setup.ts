@@ -57,8 +57,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       // The notifications spec's webhook receiver listens on http://127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE: 'true',
     });
-    // One at a time: each CLI process checks the schema as it starts, and concurrent ones were seen to
-    // deadlock in PostgreSQL.
+    // Beside the running server, as an operator would: the CLI finds the schema current and migrates
+    // nothing (re-running the files once deadlocked with the server's scheduler here).
     for (const user of Object.values(USERS)) await createUser(database.url, user.email, user.password);
   } catch (error) {
     await server?.stop();

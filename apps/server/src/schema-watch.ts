@@ -32,7 +32,15 @@ export class SchemaWatch {
 
   private async check(first: boolean): Promise<void> {
     try {
-      await applyMigrations(this.database, this.migrationsDir);
+      const outcome = await applyMigrations(this.database, this.migrationsDir, {
+        onRetry: (error, attempt) =>
+          this.log.warn({ event: 'migrations-retry', attempt, err: error }, 'the migrations met a lock; trying again'),
+      });
+      if (first)
+        this.log.info(
+          { event: 'migrations', ran: outcome.ran, fingerprint: outcome.fingerprint },
+          outcome.ran ? 'migrations applied' : 'schema already current',
+        );
     } catch (error) {
       if (first)
         this.log.warn({ event: 'migrations-failed', err: error }, 'could not apply migrations; checking the schema as it is');

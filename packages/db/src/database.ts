@@ -9,13 +9,19 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
 export type Script = { name: string; sql: string };
+/** One statement without parameters, answered as rows. */
+export type RawQuery = <T>(text: string) => Promise<T[]>;
 export type Unlisten = () => Promise<void>;
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly db: Db;
-  /** Runs SQL scripts (many statements each) in one transaction, serialised across instances by an advisory lock. */
-  runScripts(scripts: Script[]): Promise<void>;
+  /**
+   * Runs SQL scripts (many statements each) in one transaction, serialised across instances by an advisory
+   * lock. `skipWhen` runs first, in that transaction under that lock: when it answers true nothing else
+   * runs. Resolves to whether the scripts ran.
+   */
+  runScripts(scripts: Script[], skipWhen?: (query: RawQuery) => Promise<boolean>): Promise<boolean>;
   /**
    * Calls `onNotify` for every NOTIFY on `channel`, across reconnects. `onReconnect` runs after the
    * listener came back from a lost connection, since notifications sent meanwhile were lost.

@@ -3,7 +3,15 @@ export { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } fr
 export { ADMIN_ROLE, withAdmin } from './admin.ts';
 export type { Database, Db, Script, Tx, Unlisten } from './database.ts';
 export * from './errors.ts';
-export { applyMigrations, MIGRATIONS_DIR, missingTables, REQUIRED_TABLES, readMigrations } from './migrate.ts';
+export {
+  applyMigrations,
+  MIGRATIONS_DIR,
+  type MigrationOutcome,
+  missingTables,
+  REQUIRED_TABLES,
+  readMigrations,
+  schemaFingerprint,
+} from './migrate.ts';
 export { type OpenDatabaseOptions, openDatabase } from './open-database.ts';
 export { openPglite } from './open-pglite.ts';
 export { openPostgres } from './open-postgres.ts';

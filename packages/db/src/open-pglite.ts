@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
-import type { Database, Db, Script } from './database.ts';
+import type { Database, Db } from './database.ts';
 import { MIGRATION_LOCK_KEY } from './database.ts';
 import * as schema from './schema/index.ts';
 
@@ -24,10 +24,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     kind: 'pglite',
     db,
     pglite,
-    async runScripts(scripts: Script[]) {
-      await pglite.transaction(async (tx) => {
+    async runScripts(scripts, skipWhen) {
+      return pglite.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        if (skipWhen && (await skipWhen(async <T>(text: string) => (await tx.query<T>(text)).rows))) return false;
         for (const script of scripts) await tx.exec(script.sql);
+        return true;
       });
     },
     async listen(channel, onNotify) {

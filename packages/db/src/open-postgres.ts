@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Database, Db, Script, Unlisten } from './database.ts';
+import type { Database, Db, Unlisten } from './database.ts';
 import { MIGRATION_LOCK_KEY } from './database.ts';
 import { beginText, registerPostgresPaths } from './postgres-paths.ts';
 import * as schema from './schema/index.ts';
@@ -25,13 +25,16 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     kind: 'postgres',
     db,
-    async runScripts(scripts: Script[]) {
+    async runScripts(scripts, skipWhen) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-        for (const script of scripts) await client.query(script.sql);
+        const skip =
+          skipWhen !== undefined && (await skipWhen(async <T>(text: string) => (await client.query(text)).rows as T[]));
+        if (!skip) for (const script of scripts) await client.query(script.sql);
         await client.query('COMMIT');
+        return !skip;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
