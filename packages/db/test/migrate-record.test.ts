@@ -53,7 +53,10 @@ describe.each(BACKENDS)('the migrations run once per set of files, on %s', (back
       const outcome = await applyMigrations(database, files.dir);
       expect(outcome.ran).toBe(true);
       expect((await applyMigrations(database, files.dir)).ran).toBe(false);
-      const [row] = await queryRows<{ present: boolean }>(database.db, sql`SELECT to_regclass('migration_probe') IS NOT NULL AS present`);
+      const [row] = await queryRows<{ present: boolean }>(
+        database.db,
+        sql`SELECT to_regclass('migration_probe') IS NOT NULL AS present`,
+      );
       expect(row?.present).toBe(true);
       expect((await recorded(database)).map((r) => r.fingerprint)).toContain(outcome.fingerprint);
       expect(await recorded(database)).toHaveLength(2);

@@ -42,7 +42,9 @@ let sharedPglite: Promise<PGlite> | undefined;
 async function freshPglite(): Promise<PGlite> {
   sharedPglite ??= PGlite.create();
   const instance = await sharedPglite;
-  await instance.exec('DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS kpi_migrations CASCADE; CREATE SCHEMA public;');
+  await instance.exec(
+    'DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS kpi_migrations CASCADE; CREATE SCHEMA public;',
+  );
   return instance;
 }
 
