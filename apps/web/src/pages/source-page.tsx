@@ -42,7 +42,8 @@ function focusConnection() {
 function SourceDetail({ service }: { service: Service }) {
   const [search, setSearch] = useSearchParams();
   const range = historyRangeOf(search.get('days'));
-  const shown = dayRange(useLastCompleteDay(service), range);
+  const lastDay = useLastCompleteDay(service);
+  const shown = dayRange(lastDay, range);
   const history = useKpiHistory(service, shown.from, shown.to);
   const backfill = useBackfill();
   const utils = trpc.useUtils();
@@ -106,7 +107,13 @@ function SourceDetail({ service }: { service: Service }) {
         </section>
         <section aria-labelledby="backfill-title">
           <h2 id="backfill-title">Backfill</h2>
-          <BackfillForm service={service} onBackfill={backfill.backfill} onCancel={backfill.cancel} onEnded={onBackfillEnded} />
+          <BackfillForm
+            service={service}
+            lastDay={lastDay}
+            onBackfill={backfill.backfill}
+            onCancel={backfill.cancel}
+            onEnded={onBackfillEnded}
+          />
         </section>
       </div>
       <HistorySection

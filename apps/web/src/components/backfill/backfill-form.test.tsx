@@ -9,8 +9,8 @@ import { BackfillForm } from './backfill-form.tsx';
 
 afterEach(cleanup);
 
-// Noon, so the local date is 15 March in any zone the tests run in.
-const NOW = new Date('2026-03-15T12:00:00Z');
+// Yesterday in the source's zone, as the source page passes it (useLastCompleteDay).
+const LAST_DAY = '2026-03-14';
 
 function backfillRun(id: number, status: string, done: number, total: number, extra: Record<string, unknown> = {}) {
   return {
@@ -47,10 +47,10 @@ describe('BackfillForm', () => {
     const onEnded = vi.fn();
     render(
       <TrpcFixture fixtures={{ 'runs.byId': byId }}>
-        <BackfillForm service="meta" onBackfill={backfill} onCancel={vi.fn()} onEnded={onEnded} now={NOW} />
+        <BackfillForm service="meta" onBackfill={backfill} onCancel={vi.fn()} onEnded={onEnded} lastDay={LAST_DAY} />
       </TrpcFixture>,
     );
-    // The default range: the last 30 days before today.
+    // The default range: the 30 days ending at the source's yesterday.
     expect((screen.getByLabelText('From') as HTMLInputElement).value).toBe('2026-02-13');
     expect((screen.getByLabelText('To') as HTMLInputElement).value).toBe('2026-03-14');
     setDate('From', '2025-03-15');
@@ -72,11 +72,28 @@ describe('BackfillForm', () => {
     expect((screen.getByRole('button', { name: 'Backfill' }) as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it("follows the source's yesterday until a date is picked, then keeps the user's range", async () => {
+    const form = (lastDay: string) => (
+      <TrpcFixture fixtures={{}}>
+        <BackfillForm service="meta" onBackfill={vi.fn()} onCancel={vi.fn()} lastDay={lastDay} />
+      </TrpcFixture>
+    );
+    const value = (label: string) => (screen.getByLabelText(label) as HTMLInputElement).value;
+    // The browser's own yesterday at first, then the source's zone, a day ahead, once the lists load.
+    const { rerender } = render(form('2026-03-13'));
+    expect([value('From'), value('To')]).toEqual(['2026-02-12', '2026-03-13']);
+    rerender(form('2026-03-14'));
+    expect([value('From'), value('To')]).toEqual(['2026-02-13', '2026-03-14']);
+    setDate('To', '2026-03-01');
+    rerender(form('2026-03-15'));
+    expect([value('From'), value('To')]).toEqual(['2026-02-13', '2026-03-01']);
+  });
+
   it('says what is wrong with a reversed range before asking the server', async () => {
     const backfill = vi.fn();
     render(
       <TrpcFixture fixtures={{}}>
-        <BackfillForm service="ga4" onBackfill={backfill} onCancel={vi.fn()} now={NOW} />
+        <BackfillForm service="ga4" onBackfill={backfill} onCancel={vi.fn()} lastDay={LAST_DAY} />
       </TrpcFixture>,
     );
     setDate('From', '2026-03-10');
@@ -95,7 +112,7 @@ describe('BackfillForm', () => {
     });
     render(
       <TrpcFixture fixtures={{}}>
-        <BackfillForm service="shopify" onBackfill={backfill} onCancel={vi.fn()} now={NOW} />
+        <BackfillForm service="shopify" onBackfill={backfill} onCancel={vi.fn()} lastDay={LAST_DAY} />
       </TrpcFixture>,
     );
     setDate('To', '2026-03-15');
@@ -118,7 +135,7 @@ describe('BackfillForm', () => {
     );
     render(
       <TrpcFixture fixtures={{ 'runs.byId': byId }}>
-        <BackfillForm service="meta" onBackfill={backfill} onCancel={cancel} now={NOW} />
+        <BackfillForm service="meta" onBackfill={backfill} onCancel={cancel} lastDay={LAST_DAY} />
       </TrpcFixture>,
     );
     const user = userEvent.setup();

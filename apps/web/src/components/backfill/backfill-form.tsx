@@ -1,4 +1,5 @@
 import { BACKFILL_MAX_DAYS, backfillInput } from '@kpi/api/validators';
+import { addDays } from '@kpi/cron';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { BackfillQueued, Run } from '../../lib/api-types.ts';
 import { describeError } from '../../lib/errors.ts';
@@ -6,14 +7,7 @@ import { type Service, serviceLabel } from '../../lib/services.ts';
 import { trpc } from '../../lib/trpc.ts';
 
 const ACTIVE = new Set(['queued', 'running']);
-const DAY_MS = 86_400_000;
-
-/** A local calendar date `daysAgo` days before `now`, as an `<input type="date">` value. */
-function localDate(now: Date, daysAgo: number): string {
-  const day = new Date(now.getTime() - daysAgo * DAY_MS);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-}
+const DEFAULT_DAYS = 30;
 
 function runIdOf(jobId: unknown): number | null {
   const match = typeof jobId === 'string' ? /^job-(\d+)$/.exec(jobId) : null;
@@ -28,8 +22,11 @@ type Props = {
   onCancel: (id: number) => Promise<Run>;
   /** Called when the followed backfill has ended (succeeded, failed or cancelled); pass a stable function. */
   onEnded?: (run: Run) => void;
-  /** Fixes "today" for the default range (tests). */
-  now?: Date;
+  /**
+   * The newest day that can be complete, yesterday in the source's zone (`useLastCompleteDay`): the default
+   * "To", with "From" 30 days back. The defaults follow it until the user picks a date.
+   */
+  lastDay: string;
 };
 
 /**
@@ -37,11 +34,12 @@ type Props = {
  * a progress bar of the days done of total and a cancel button. A backfill already active for the
  * source (the server's 409) is followed instead.
  */
-export function BackfillForm({ service, onBackfill, onCancel, onEnded, now = new Date() }: Props) {
+export function BackfillForm({ service, onBackfill, onCancel, onEnded, lastDay }: Props) {
   const utils = trpc.useUtils();
   const ids = useId();
-  const [from, setFrom] = useState(() => localDate(now, 30));
-  const [to, setTo] = useState(() => localDate(now, 1));
+  // Null until the user picks a date; then both ends are theirs.
+  const [picked, setPicked] = useState<{ from: string; to: string } | null>(null);
+  const { from, to } = picked ?? { from: addDays(lastDay, 1 - DEFAULT_DAYS), to: lastDay };
   const [runId, setRunId] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [queuing, setQueuing] = useState(false);
@@ -106,9 +104,9 @@ export function BackfillForm({ service, onBackfill, onCancel, onEnded, now = new
       <p className="hint">Fetches past days again, up to {BACKFILL_MAX_DAYS} at a time, a month per request.</p>
       <div className="field-row">
         <label htmlFor={`${ids}-from`}>From</label>
-        <input id={`${ids}-from`} type="date" value={from} max={to} onChange={(event) => setFrom(event.target.value)} />
+        <input id={`${ids}-from`} type="date" value={from} max={to} onChange={(event) => setPicked({ from: event.target.value, to })} />
         <label htmlFor={`${ids}-to`}>To</label>
-        <input id={`${ids}-to`} type="date" value={to} min={from} onChange={(event) => setTo(event.target.value)} />
+        <input id={`${ids}-to`} type="date" value={to} min={from} onChange={(event) => setPicked({ from, to: event.target.value })} />
         <button type="submit" disabled={queuing || active}>
           {queuing ? 'Queuing…' : 'Backfill'}
         </button>

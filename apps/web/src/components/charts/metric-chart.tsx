@@ -5,6 +5,10 @@ export type ChartPoint = { date: string; value: number | null; restated: boolean
 type DotProps = { cx?: number; cy?: number; index?: number; payload?: ChartPoint };
 
 const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+// The axis names a day as "30 Nov" (the tooltip keeps the full date): short enough that the last label
+// fits inside the chart's right margin at 375 px. The dates are calendar days, so read them in UTC.
+const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const axisDay = (date: string) => dayFormat.format(new Date(`${date}T00:00:00Z`));
 
 // A restated day gets a diamond on the line; a stored day with no stored neighbour, which a line cannot
 // draw, gets a small circle; other days no dot, so a year of points stays readable.
@@ -35,9 +39,9 @@ export function MetricChart({ points, label }: { points: ChartPoint[]; label: st
   return (
     <div className="metric-chart" aria-hidden="true">
       <ResponsiveContainer width="100%" height={180} initialDimension={{ width: 320, height: 180 }}>
-        <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
+        <LineChart data={points} margin={{ top: 8, right: 24, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke="#e3e6eb" vertical={false} />
-          <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={24} />
+          <XAxis dataKey="date" tick={{ fontSize: 11 }} minTickGap={24} tickFormatter={axisDay} />
           <YAxis tick={{ fontSize: 11 }} width={56} tickFormatter={(value: number) => numberFormat.format(value)} />
           <Tooltip formatter={(value) => [numberFormat.format(Number(value)), label]} />
           <Line
