@@ -104,9 +104,21 @@ export function BackfillForm({ service, onBackfill, onCancel, onEnded, lastDay }
       <p className="hint">Fetches past days again, up to {BACKFILL_MAX_DAYS} at a time, a month per request.</p>
       <div className="field-row">
         <label htmlFor={`${ids}-from`}>From</label>
-        <input id={`${ids}-from`} type="date" value={from} max={to} onChange={(event) => setPicked({ from: event.target.value, to })} />
+        <input
+          id={`${ids}-from`}
+          type="date"
+          value={from}
+          max={to}
+          onChange={(event) => setPicked({ from: event.target.value, to })}
+        />
         <label htmlFor={`${ids}-to`}>To</label>
-        <input id={`${ids}-to`} type="date" value={to} min={from} onChange={(event) => setPicked({ from, to: event.target.value })} />
+        <input
+          id={`${ids}-to`}
+          type="date"
+          value={to}
+          min={from}
+          onChange={(event) => setPicked({ from, to: event.target.value })}
+        />
         <button type="submit" disabled={queuing || active}>
           {queuing ? 'Queuing…' : 'Backfill'}
         </button>
