@@ -7,16 +7,16 @@
 // Each system gets a database of its own on TEST_DATABASE_URL's server, dropped at the end.
 //
 //   pnpm bench peers [--jobs=6000] [--rounds=3] [--cofire=1000,10000] [--quiet-load=<cores>] [--quiet-wait=60] [--cofire-only] [--local-queue=64]
-import { createHash } from 'node:crypto';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { applyMigrations, openPostgres, queryRows, type Service, sql } from '@kpi/db';
 import { createPostgresDatabase } from '@kpi/testing';
-import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
+import { makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { killAllSchedulerProcesses, startSchedulerProcess } from '../packages/scheduler/test/fixtures/processes.ts';
 import { createUsers, insertSchedules, queueRuns } from '../packages/scheduler/test/fixtures/seed.ts';
-import { flag, fmt, openBenchDatabase, option, percentile, sleep } from './bench-kit.ts';
+import { flag, fmt, openBenchDatabase, option, percentile } from './bench-kit.ts';
+import { currentLoad as load, quiet as quietFor, silentGraphileLogger, upsertSnapshot, waitFor } from './peer-kit.ts';
 
 const JOBS = option('jobs', 6_000);
 const ROUNDS = option('rounds', 3);
@@ -27,31 +27,12 @@ const COFIRE = (process.argv.find((a) => a.startsWith('--cofire='))?.slice(9) ??
 const SERVICES: Service[] = ['meta', 'ga4', 'shopify'];
 const QUIET_LOAD = option('quiet-load', availableParallelism());
 const QUIET_WAIT_S = option('quiet-wait', 60);
+const quiet = () => quietFor(QUIET_LOAD, QUIET_WAIT_S);
 // Systems to measure, by their printed names (comma-separated); all of them by default.
 const ONLY = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
   .split(',');
-const load = () => fmt(loadavg()[0] ?? 0, 2);
-// Every realistic run writes the row of this day; the first round inserts, later rounds update.
-const REPORT_DATE = '2023-12-31';
-
-/** Waits (bounded) for the 1-minute load average to fall under the core count; answers the load then. */
-async function quiet(): Promise<string> {
-  const until = Date.now() + QUIET_WAIT_S * 1000;
-  while ((loadavg()[0] ?? 0) > QUIET_LOAD && Date.now() < until) await sleep(1_000);
-  return load();
-}
-
-/** Polls `done` every `everyMs` (a throughput figure is read off the poll; a start lag off the rows). */
-async function waitFor(label: string, done: () => Promise<boolean>, timeoutMs = 600_000, everyMs = 20): Promise<void> {
-  const started = Date.now();
-  while (!(await done())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${label}: not done after ${timeoutMs / 1000} s`);
-    await sleep(everyMs);
-  }
-}
-
 const ours = await openBenchDatabase();
 const bossDb = await createPostgresDatabase();
 const graphileDb = await createPostgresDatabase();
@@ -324,25 +305,3 @@ try {
   await graphileDb.drop();
 }
 process.exit(0);
-
-/** The snapshot handler's write as a graphile-worker task: one upsert of the run's (user, service, day) row. */
-async function upsertSnapshot(payload: unknown, helpers: { query: (text: string, values: unknown[]) => Promise<unknown> }) {
-  const { userId, service } = payload as { userId: number; service: Service };
-  const metrics: Record<string, number> = {};
-  for (const name of ['first', 'second', 'third']) {
-    const digest = createHash('sha256').update(`${userId}:${service}:${REPORT_DATE}:${name}`).digest();
-    metrics[name] = Math.round((digest.readUInt32BE(0) / 0xffffffff) * 100_000) / 100;
-  }
-  await helpers.query(
-    `INSERT INTO kpi_snapshots (user_id, service, date, metrics, source) VALUES ($1, $2, $3, $4, 'sample')
-     ON CONFLICT (user_id, service, date) DO UPDATE SET metrics = EXCLUDED.metrics, source = EXCLUDED.source, updated_at = now()`,
-    [userId, service, REPORT_DATE, JSON.stringify(metrics)],
-  );
-}
-
-function silentGraphileLogger() {
-  // graphile-worker's Logger takes a factory of scoped log functions; only errors are worth printing.
-  return new GraphileLogger(() => (level: string, message: string) => {
-    if (level === 'error') console.warn('graphile-worker:', message);
-  });
-}
