@@ -161,9 +161,11 @@ export class EnhancedScheduler {
     if (this.state !== 'running') return;
     let retryIn: number | undefined;
     try {
-      const now = this.clock.now();
-      const expected = new Set(this.book.dueIds(now.getTime(), 10_000));
+      const began = this.clock.now();
+      const expected = new Set(this.book.dueIds(began.getTime(), 10_000));
       for (;;) {
+        // Each batch at its own time: a burst's later batches are claimed late, and their leases start then.
+        const now = this.clock.now();
         // Fires this instance has room for (free slots, its local queue) are handed to it by the claim itself.
         const slots = this.worker.reserve(this.o.claimBatchSize);
         let taken: ClaimedRun[] = [];
@@ -194,7 +196,7 @@ export class EnhancedScheduler {
       if (expected.size > 0) {
         this.counters.claimsLost += expected.size;
         await this.book.refresh([...expected]);
-        if (this.book.dueIds(now.getTime(), 1).length > 0) retryIn = 250;
+        if (this.book.dueIds(began.getTime(), 1).length > 0) retryIn = 250;
       }
     } catch (error) {
       this.o.log.warn({ event: 'tick-failed', err: error }, 'could not claim due schedules; retrying');

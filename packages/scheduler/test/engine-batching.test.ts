@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock.ts';
 import type { SyncHandler } from '../src/handlers/types.ts';
 import { FakeClock } from '../src/testing.ts';
-import { queueRuns } from './fixtures/seed.ts';
+import { insertSchedules, queueRuns } from './fixtures/seed.ts';
 import { createUsers, runsOf, testScheduler } from './support.ts';
 
 const SERVICES: Service[] = ['meta', 'ga4', 'shopify'];
@@ -146,5 +146,45 @@ describe.each(BACKENDS)('batched claims, completions and renewals on %s', (backe
       [kept, 'succeeded'],
       [stolen, 'running'],
     ]);
+  });
+  it("stamps each claim batch of a burst with its own time: a later batch's fires are counted as late as they were", async () => {
+    const fireAt = new Date('2024-03-01T09:00:00Z');
+    const clock = new FakeClock(fireAt);
+    await withService(database.db, (tx) => tx.execute(sql`DELETE FROM job_schedules`));
+    const ids = await insertSchedules(
+      database.db,
+      pairs(4).map((pair) => ({ ...pair, cron: '0 9 1 3 *', enabled: true, nextRunAt: fireAt })),
+    );
+    let fired = 0;
+    const scheduler = testScheduler(
+      database,
+      clock,
+      handlersOf(async () => ({ ok: true })),
+      {
+        claimBatchSize: 2,
+        concurrency: 10,
+        // The first batch's claim took a second (a slow database): the clock moves on before the next one.
+        observer: { fired: () => ++fired === 2 && clock.advance(1_000) },
+      },
+    );
+    try {
+      await scheduler.start();
+      await scheduler.whenIdle();
+    } finally {
+      await scheduler.stop(1_000);
+    }
+    const runs = await withService(database.db, (tx) =>
+      queryRows<{ schedule_id: string; started_at: Date; status: string }>(
+        tx,
+        sql`SELECT schedule_id, started_at, status FROM job_runs WHERE scheduled_for = ${fireAt} ORDER BY started_at, schedule_id`,
+      ),
+    );
+    expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(new Set(runs.map((run) => Number(run.schedule_id)))).toEqual(new Set(ids));
+    expect(runs.map((run) => new Date(run.started_at).getTime() - fireAt.getTime())).toEqual([0, 0, 1_000, 1_000]);
+    // The handlers of the second batch started a second late (started_at is the handler's start), and the
+    // fire lag says so too: two fires claimed on time, two a second late (it said 0 for all four).
+    expect(scheduler.stats().lagMs).toMatchObject({ samples: 4, max: 1_000 });
+    await withService(database.db, (tx) => tx.execute(sql`DELETE FROM job_schedules`));
   });
 });
