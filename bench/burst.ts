@@ -3,9 +3,9 @@
 //
 //   pnpm --filter @kpi/bench burst [--sizes=1000,10000]
 //
-// Two measures of "claimed": `job_runs.created_at`, which the engine sets to the start of its claim pass
-// (every batch of one pass shares it), and `claimed_at`, a clock_timestamp() default this benchmark adds
-// to its own throwaway database, which is when each row was really written.
+// Two measures of "claimed": `job_runs.created_at`, which the engine sets to the start of the claim batch
+// that took the fire, and `claimed_at`, a clock_timestamp() default this benchmark adds to its own
+// throwaway database, which is when each row was really written.
 import { queryRows, sql, withService } from '@kpi/db';
 import { EnhancedScheduler, type HandlerRegistry, type SyncHandler } from '@kpi/scheduler';
 import { benchLog, fmt, openBenchDatabase, percentile, sleep } from './bench-kit.ts';
