@@ -18,6 +18,37 @@ export const systemClock: Clock = {
 };
 
 /**
+ * Tasks repeated on a clock: the next pass is armed when the last one has finished (passes never overlap),
+ * a failing pass is reported and the loop goes on, and nothing runs while `active` answers false.
+ */
+export class Loops {
+  private readonly handles = new Set<TimerHandle>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { active: () => boolean; failed: (error: unknown) => void },
+  ) {}
+
+  every(ms: number, task: () => Promise<void>): void {
+    const arm = () => {
+      const handle = this.clock.setTimer(async () => {
+        this.handles.delete(handle);
+        if (!this.options.active()) return;
+        await task().catch(this.options.failed);
+        arm();
+      }, ms);
+      this.handles.add(handle);
+    };
+    arm();
+  }
+
+  cancel(): void {
+    for (const handle of this.handles) handle.cancel();
+    this.handles.clear();
+  }
+}
+
+/**
  * The system clock corrected to the database server's clock, re-measured every minute. Claims compare
  * `next_run_at` with this time, so an instance whose own clock is minutes off still fires on time and
  * agrees with every other instance about what is due.

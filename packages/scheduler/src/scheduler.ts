@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { computeNextRun } from '@kpi/cron';
 import { claimDueSchedules } from './claim-fires.ts';
-import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { type Clock, Loops, systemClock, type TimerHandle } from './clock.ts';
 import { SyncError } from './handlers/types.ts';
 import { recordFire, recordTakenBack } from './record-fire.ts';
 import { type ClaimedRun, takeBackExpiredLeases } from './run-queries.ts';
@@ -32,7 +32,7 @@ export class EnhancedScheduler {
   private startedAt: Date | null = null;
   private wakeTimer: TimerHandle | undefined;
   private wakeAt: number | undefined;
-  private readonly loops: TimerHandle[] = [];
+  private readonly loops: Loops;
   private readonly unlisten: Array<() => Promise<void>> = [];
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
@@ -45,6 +45,10 @@ export class EnhancedScheduler {
     this.clock = options.clock ?? systemClock;
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.book = new ScheduleBook(this.o.db);
+    this.loops = new Loops(this.clock, {
+      active: () => this.state === 'running',
+      failed: (error) => this.o.log.warn({ event: 'loop-failed', err: error }, 'periodic scheduler task failed'),
+    });
     this.worker = new Worker({
       db: this.o.db,
       clock: this.clock,
@@ -100,9 +104,9 @@ export class EnhancedScheduler {
         ),
       );
     }
-    this.every(this.o.pollIntervalMs, () => this.worker.pump());
-    this.every(this.o.leaseSweepIntervalMs, () => this.sweepLeases());
-    this.every(this.o.reconcileIntervalMs, () => this.reconcile());
+    this.loops.every(this.o.pollIntervalMs, () => this.worker.pump());
+    this.loops.every(this.o.leaseSweepIntervalMs, () => this.sweepLeases());
+    this.loops.every(this.o.reconcileIntervalMs, () => this.reconcile());
     // Due rows are simply due: after a restart, the first tick claims (or recovers) whatever was missed.
     await this.tick();
     void this.sweepLeases().catch((error: unknown) =>
@@ -246,30 +250,13 @@ export class EnhancedScheduler {
     void this.worker.pump();
   }
 
-  /** Runs `task` every `ms` on the engine's clock; a failing pass is logged and the loop goes on. */
-  private every(ms: number, task: () => Promise<void>): void {
-    const schedule = () => {
-      const handle = this.clock.setTimer(async () => {
-        if (this.state !== 'running') return;
-        await task().catch((error: unknown) =>
-          this.o.log.warn({ event: 'loop-failed', err: error }, 'periodic scheduler task failed'),
-        );
-        const index = this.loops.indexOf(handle);
-        if (index >= 0) this.loops.splice(index, 1);
-        schedule();
-      }, ms);
-      this.loops.push(handle);
-    };
-    schedule();
-  }
-
   /** Stops timers and claiming; running handlers get `graceMs` to finish, the rest are released to the queue. */
   async stop(graceMs = 20_000): Promise<{ finished: number; released: number }> {
     if (this.state !== 'running') return { finished: 0, released: 0 };
     this.state = 'stopping';
     this.wakeTimer?.cancel();
     this.refreshTimer?.cancel();
-    for (const loop of this.loops.splice(0)) loop.cancel();
+    this.loops.cancel();
     await Promise.all(this.unlisten.splice(0).map((fn) => fn().catch(() => undefined)));
     await this.ticking;
     const outcome = await this.worker.stop(graceMs);

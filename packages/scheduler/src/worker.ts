@@ -1,12 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import type { Db } from '@kpi/db';
-import { abortable, ShutdownAbort } from './abortable.ts';
+import { ShutdownAbort } from './abortable.ts';
 import { claimBackfillChunks } from './backfill/queries.ts';
-import { recordChunk } from './backfill/record-chunk.ts';
 import type { Clock } from './clock.ts';
-import { CompletionBatch, type CompletionOutcome, LeaseRenewer } from './completion-batch.ts';
+import { CompletionBatch, LeaseRenewer } from './completion-batch.ts';
+import { executeRun } from './execute-run.ts';
 import { type HandlerRegistry, type SchedulerLog, SyncError } from './handlers/types.ts';
-import { recordFailure } from './record-failure.ts';
 import { type ClaimedRun, claimQueuedRuns, releaseRuns } from './run-queries.ts';
 import type { emptyCounters, SchedulerObserver } from './stats.ts';
 
@@ -221,75 +219,14 @@ export class Worker {
       this.take([]);
       this.pumpSoon();
     };
-    active.done = this.execute(run, controller, free).finally(() => {
+    const deps = { options: this.options, completions: this.completions, stopped: () => this.stopped };
+    active.done = executeRun(deps, run, controller, free).finally(() => {
       this.active.delete(run.id);
       free();
       // The outcome is written now: a backfill chunk (or a fire) that waited for this run of its source can start.
       this.pumpSoon();
     });
     this.renewer.ensure();
-  }
-
-  private async execute(run: ClaimedRun, controller: AbortController, free: () => void): Promise<void> {
-    const { clock, db, counters } = this.options;
-    const log = this.options.log.child?.({ runId: run.id, userId: run.userId, service: run.service }) ?? this.options.log;
-    const fields = {
-      event: 'claimed',
-      runId: run.id,
-      userId: run.userId,
-      service: run.service,
-      trigger: run.trigger,
-      attempt: run.attempt,
-      ...(run.range ? { range: run.range } : {}),
-    };
-    log.info({ ...fields, scheduledFor: run.scheduledFor.toISOString() }, 'run claimed');
-    counters.runs.started++;
-    log.info({ ...fields, event: 'started' }, 'run started');
-    const startedAt = performance.now();
-    const startedAtDate = clock.now();
-    const timeout = clock.setTimer(
-      () =>
-        controller.abort(
-          new SyncError(`run exceeded ${this.options.runTimeoutMs / 1000}s`, { retryable: true, errorClass: 'Timeout' }),
-        ),
-      this.options.runTimeoutMs,
-    );
-    try {
-      let result: unknown;
-      try {
-        const handler = this.options.handlers.get(run.service);
-        if (!handler) throw new SyncError(`no sync handler for ${run.service}`, { retryable: false, errorClass: 'NoHandler' });
-        result = await abortable(handler.run({ ...run, runId: run.id, signal: controller.signal, log, db }), controller.signal);
-      } catch (error) {
-        if (this.stopped && error instanceof ShutdownAbort) return; // released by stop()
-        await recordFailure(this.options, run, error, Math.round(performance.now() - startedAt), { fields, log });
-        return;
-      }
-      const durationMs = Math.round(performance.now() - startedAt);
-      free();
-      if (run.range) {
-        await recordChunk(this.options, run, run.range, { durationMs, result }, { fields, log });
-        return;
-      }
-      const outcome: CompletionOutcome = await this.completions.complete(
-        { runId: run.id, durationMs, result, startedAt: startedAtDate },
-        controller.signal,
-        log,
-        fields,
-      );
-      if (outcome === 'recorded') {
-        counters.runs.succeeded++;
-        this.options.observer?.runFinished?.({ service: run.service, status: 'succeeded', durationMs });
-        log.info({ ...fields, event: 'succeeded', durationMs }, 'run succeeded');
-      } else if (outcome === 'not-ours') {
-        log.warn(
-          { ...fields, event: 'lease-expired', durationMs },
-          'run finished after its lease was taken back (or an earlier attempt to record it did commit); outcome discarded',
-        );
-      }
-    } finally {
-      timeout.cancel();
-    }
   }
 
   /** Stops claiming, waits up to `graceMs` for running handlers, then aborts and releases the rest. */
