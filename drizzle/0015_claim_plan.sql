@@ -32,18 +32,20 @@ AS $$
     FOR UPDATE OF r SKIP LOCKED
   )
   UPDATE job_runs r
-  SET status = CASE WHEN picked.cancelled THEN 'skipped' ELSE 'running' END,
-      attempt = CASE WHEN picked.cancelled THEN r.attempt ELSE r.attempt + 1 END,
-      locked_by = CASE WHEN picked.cancelled THEN NULL ELSE $3 END,
-      locked_until = CASE WHEN picked.cancelled THEN NULL ELSE $4 END,
-      started_at = CASE WHEN picked.cancelled THEN NULL ELSE $1 END,
-      finished_at = CASE WHEN picked.cancelled THEN $1 END,
-      error = CASE WHEN picked.cancelled THEN 'schedule was disabled before the run started' ELSE r.error END,
-      error_class = CASE WHEN picked.cancelled THEN 'Skipped' ELSE r.error_class END,
+  SET status = CASE WHEN r.id = ANY (c.ids) THEN 'skipped' ELSE 'running' END,
+      attempt = CASE WHEN r.id = ANY (c.ids) THEN r.attempt ELSE r.attempt + 1 END,
+      locked_by = CASE WHEN r.id = ANY (c.ids) THEN NULL ELSE $3 END,
+      locked_until = CASE WHEN r.id = ANY (c.ids) THEN NULL ELSE $4 END,
+      started_at = CASE WHEN r.id = ANY (c.ids) THEN NULL ELSE $1 END,
+      finished_at = CASE WHEN r.id = ANY (c.ids) THEN $1 END,
+      error = CASE WHEN r.id = ANY (c.ids) THEN 'schedule was disabled before the run started' ELSE r.error END,
+      error_class = CASE WHEN r.id = ANY (c.ids) THEN 'Skipped' ELSE r.error_class END,
       updated_at = $1
-  -- The id list reaches the rows by primary key: joined to the CTE alone the whole of job_runs
-  -- (history included) was scanned on every claim.
-  FROM picked WHERE r.id = picked.id AND r.id = ANY (ARRAY(SELECT id FROM picked))
+  -- The rows by primary key, from the id list alone: joined to the CTE the whole of job_runs (history
+  -- included) was scanned, and joined to it beside the list, the list was probed once per picked row
+  -- (128 x 128 probes, 20 ms a claim). The cancelled ones are a second list, of one row.
+  FROM (SELECT ARRAY(SELECT id FROM picked WHERE cancelled) AS ids) c
+  WHERE r.id = ANY (ARRAY(SELECT id FROM picked))
   RETURNING r.*
 $$;
 
